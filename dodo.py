@@ -1,0 +1,7 @@
+"""doit entry point: `doit tick`, `doit tick:merge`, `doit -s tick:fetch`, `doit tick dry_run=1`, `doit list --all`.
+
+Tasks are built from roles.yaml by pipeline.graph; the steps themselves live in pipeline/steps/.
+"""
+from pipeline.graph import doit_config, task_tick  # noqa: F401  (doit collects task_* from this module)
+
+DOIT_CONFIG = doit_config()

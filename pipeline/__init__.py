@@ -1,0 +1,1 @@
+"""Memory Mirror: sync Claude Code auto-memory across machines through git."""

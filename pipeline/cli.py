@@ -1,0 +1,48 @@
+"""`memory-sync <verb>` (also `agentihooks memory-sync <verb>`): the spec's interface, a thin main."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline.commands.identities import identities
+from pipeline.commands.plan import plan
+from pipeline.commands.sync_now import sync_now
+from pipeline.errors import FatalError
+from pipeline.masking import mask
+
+
+def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Sync Claude Code auto-memory (~/.claude/projects/*/memory/) across machines through git.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="<verb>")
+    tick = verbs.add_parser("sync-now", aliases=["tick"], help="run one tick now (the steps of this machine's role)")
+    tick.add_argument("--wait", type=float, default=600, metavar="SEC",
+                      help="how long to wait for a tick already running (default 600)")
+    tick.add_argument("--no-wait", action="store_true", help="skip instead of waiting when a tick is running")
+    tick.set_defaults(func=sync_now)
+    show = verbs.add_parser("plan", help="show the role's steps and the commands each would run; changes nothing")
+    show.add_argument("--role", help="plan for this role instead of the configured one")
+    show.set_defaults(func=plan)
+    ids = verbs.add_parser("identities", help="show how each Claude project dir maps to a mirror key")
+    ids.set_defaults(func=identities)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "memory-sync") -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        return args.func(args)
+    except FatalError as exc:
+        print(f"error: {mask(str(exc))}", file=sys.stderr)
+        return 1
+
+
+def agentihooks_main(argv: list[str] | None = None) -> int:
+    """`agentihooks memory-sync <verb>`, as the spec writes it."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] != "memory-sync":
+        print("usage: agentihooks memory-sync <verb> [...]  (see: agentihooks memory-sync --help)", file=sys.stderr)
+        return 2
+    return main(argv[1:], prog="agentihooks memory-sync")

@@ -1,0 +1,1 @@
+"""One module per `memory-sync <verb>`: `def <verb>(args) -> int`."""

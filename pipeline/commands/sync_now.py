@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+import argparse
+
+from pipeline.commands.run_tasks import run_tasks
+
+
+def sync_now(args: argparse.Namespace) -> int:
+    return run_tasks("tick", f"wait={0 if args.no_wait else args.wait}")

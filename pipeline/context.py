@@ -1,0 +1,64 @@
+"""Everything a step needs, built fresh from configuration: settings, role, runner, git, state."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ConfigError
+from pipeline.log import LOGGER, setup_logging
+from pipeline.masking import mask
+from pipeline.roles import Role, RoleTable, load_roles, resolve_role
+from pipeline.state import State
+from pipeline.tools.git import Git
+from pipeline.tools.run import Runner
+
+BASE_REF = "refs/mirror/base"
+ORIGIN_MAIN = "refs/remotes/origin/main"
+MAIN = "refs/heads/main"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    roles: RoleTable
+    role: Role
+    runner: Runner
+    git: Git
+    state: State
+    log: logging.Logger
+
+    @property
+    def dry_run(self) -> bool:
+        return self.runner.dry_run
+
+    def say(self, message: str) -> None:
+        message = mask(message)
+        self.runner.echo(message)
+        self.log.info(message)
+
+    def require_remote(self) -> str:
+        if not self.settings.remote:
+            raise ConfigError(
+                f"MEMORY_MIRROR_REMOTE is not set. Set it in {self.settings.env_file} "
+                "(e.g. MEMORY_MIRROR_REMOTE=git@github.com:<org>/claude-memory-mirror.git), then re-run install."
+            )
+        return self.settings.remote
+
+
+def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = print) -> Context:
+    settings = load_settings()
+    table = load_roles(settings.roles_file)
+    role = table.get(role_name) if role_name else resolve_role(settings, table)
+    log = setup_logging(settings.logs_dir / "sync-daemon.log") if not dry_run else logging.getLogger(LOGGER + ".dry")
+    runner = Runner(dry_run=dry_run, echo=echo)
+    return Context(
+        settings=settings,
+        roles=table,
+        role=role,
+        runner=runner,
+        git=Git(runner, settings.mirror_dir, settings.hostname),
+        state=State(settings.state_dir, dry_run=dry_run),
+        log=log,
+    )

@@ -1,0 +1,78 @@
+"""Local file writes: atomic (temp file + rename), trash instead of unlink, git blob ids of local files."""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from pipeline.paths import TEMP_MARKER
+from pipeline.sync_rules import conflict_name, is_conflict_sibling_of
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives this content as a blob, so local files compare with tree entries without git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def file_id(path: Path) -> str | None:
+    try:
+        return blob_id(path.read_bytes())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Readers see the old content or the new one, never a part; a crash leaves at most a temp file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def move_to_trash(path: Path, trash_dir: Path, label: str) -> Path:
+    """Move `path` under trash_dir/<label>/<time>/, keeping its name; never unlink."""
+    target_dir = trash_dir / label / time.strftime("%Y%m%dT%H%M%S")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    counter = 1
+    while target.exists():
+        target = target_dir / f"{path.name}.{counter}"
+        counter += 1
+    os.replace(path, target)
+    return target
+
+
+def remove_temp_files(directory: Path) -> None:
+    """Temp files left by a crash mid-write: the target still holds its old content."""
+    for temp in directory.rglob(f"*{TEMP_MARKER}*"):
+        if temp.is_file() and not temp.is_symlink():
+            temp.unlink()
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """True when `path`, with every symlink resolved, stays inside `directory` (also resolved)."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(directory))
+    except ValueError:
+        return False
+    return True
+
+
+def write_conflict_sibling(path: Path, data: bytes, host: str) -> Path | None:
+    """Write `data` beside `path` as <stem>.conflict-<host>-<epoch><ext>, unless a sibling already holds it."""
+    wanted = blob_id(data)
+    if path.parent.is_dir():
+        for other in path.parent.iterdir():
+            if is_conflict_sibling_of(other.name, path.name) and other.is_file() and file_id(other) == wanted:
+                return None
+    epoch = int(time.time())
+    sibling = path.with_name(conflict_name(path.name, host, epoch))
+    while sibling.exists():
+        epoch += 1
+        sibling = path.with_name(conflict_name(path.name, host, epoch))
+    atomic_write(sibling, data)
+    return sibling

@@ -1,0 +1,85 @@
+"""roles.yaml -> doit task dicts: one `tick:<step>` task per step of the role, chained with task_dep."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from doit import get_var
+from doit.exceptions import TaskFailed
+
+from pipeline.config import load_settings
+from pipeline.errors import FatalError
+from pipeline.masking import mask
+from pipeline.reporter import MirrorReporter
+from pipeline.roles import Role, load_roles, resolve_role
+from pipeline.runstep import run_step
+
+STEP_DOCS = {
+    "resolve": "map ~/.claude/projects/<encoded>/ dirs to identity keys",
+    "snapshot": "copy memory/ subtrees into the mirror work tree",
+    "commit": "build the snapshot commit on the base, on the host branch",
+    "fetch": "read origin/main (seed it when missing and allowed)",
+    "merge": "merge origin/main into local memory (three-way)",
+    "resnapshot": "snapshot again to include what merge wrote",
+    "push": "publish the host branch (and main, for push-main roles)",
+}
+
+
+def doit_config() -> dict:
+    try:
+        home = load_settings().home
+    except FatalError:
+        home = None
+    config = {"default_tasks": ["tick"], "reporter": MirrorReporter, "verbosity": 2, "backend": "json"}
+    if home is not None:
+        (home / "state").mkdir(parents=True, exist_ok=True)
+        config["dep_file"] = str(home / "state" / "doit-db.json")
+    return config
+
+
+def current_role() -> Role:
+    settings = load_settings()
+    table = load_roles(settings.roles_file)
+    override = get_var("role")
+    return table.get(override) if override else resolve_role(settings, table)
+
+
+def _fail(message: str):
+    def action():
+        return TaskFailed(message)
+
+    return action
+
+
+def _say(message: str):
+    def action():
+        print(message)
+
+    return action
+
+
+def task_tick() -> Iterator[dict]:
+    """One tick of the memory mirror: the steps of this machine's role (roles.yaml), in order."""
+    try:
+        role = current_role()
+    except FatalError as exc:  # bad configuration: the tick fails with the message, `doit list` still works
+        yield {"name": None, "doc": "one tick of the memory mirror", "actions": [_fail(mask(str(exc)))]}
+        return
+    if not role.steps:
+        yield {"name": None, "doc": "one tick of the memory mirror",
+               "actions": [_say(f"role {role.name}: nothing to do (set MEMORY_MIRROR_ROLE to sync)")]}
+        return
+    yield {"name": None, "doc": f"one tick of the memory mirror (role {role.name}: {' -> '.join(role.steps)})"}
+    for index, step in enumerate(role.steps):
+        yield {
+            "name": step,
+            "doc": STEP_DOCS[step],
+            "actions": [(run_step, [step], {"first": index == 0, "last": index == len(role.steps) - 1})],
+            "task_dep": [f"tick:{role.steps[index - 1]}"] if index else [],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
+
+
+def namespace() -> dict:
+    """What doit loads tasks from, for `memory-sync` (the repo's dodo.py exposes the same)."""
+    return {"DOIT_CONFIG": doit_config(), "task_tick": task_tick}

@@ -1,0 +1,158 @@
+"""Identity: Claude's encoded project dir name -> real path -> the key it is mirrored under.
+
+Claude Code names a project dir by replacing every character of the absolute path that is not an ASCII
+letter or digit with '-'. Decoding is therefore a search: walk down from '/', keeping the directory entries
+whose encoded form matches the next part of the name. Each (dir, position) is visited once, so a name with
+many '-' runs resolves in polynomial time.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipeline.paths import is_key_name
+
+# (marker, priority): lower wins; agent.yml marks a fleet agent, the others a package, .git the repo root
+MARKERS = (
+    ("agent.yml", 0),
+    ("pyproject.toml", 1),
+    ("Cargo.toml", 1),
+    ("package.json", 1),
+    ("go.mod", 1),
+    (".git", 2),
+)
+UNMAPPED = "_unmapped"
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
+def encode_path(path: str) -> str:
+    return _NOT_ALNUM.sub("-", path)
+
+
+@dataclass(frozen=True)
+class Identity:
+    encoded: str
+    key: str  # tree path of the key: by-project/<name> or _unmapped/<encoded>
+    marker: str | None  # the marker file that decided the key
+    real_path: str | None  # the decoded working dir, None when it no longer exists
+    root: str | None  # the project root the key is named after
+    candidates: tuple[str, ...] = field(default=())  # every real path that encodes to this name
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.candidates) > 1
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "candidates": list(self.candidates)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Identity":
+        return cls(**{**data, "candidates": tuple(data.get("candidates", ()))})
+
+
+class Decoder:
+    """Finds the real directories whose encoded path equals a name; directory listings are cached."""
+
+    def __init__(self, root: str = "/"):
+        self.root = root
+        self._listings: dict[str, list[str]] = {}
+
+    def _subdirs(self, directory: str) -> list[str]:
+        if directory not in self._listings:
+            try:
+                with os.scandir(directory) as entries:
+                    self._listings[directory] = [e.name for e in entries if e.is_dir()]
+            except OSError:
+                self._listings[directory] = []
+        return self._listings[directory]
+
+    def candidates(self, encoded: str) -> list[str]:
+        if not encoded.startswith("-"):
+            return []
+        memo: dict[tuple[str, int], list[str]] = {}
+
+        def walk(directory: str, pos: int) -> list[str]:
+            if (directory, pos) in memo:
+                return memo[(directory, pos)]
+            found: list[str] = []
+            for name in self._subdirs(directory):
+                part = encode_path(name)
+                if not encoded.startswith(part, pos):
+                    continue
+                end = pos + len(part)
+                child = os.path.join(directory, name)
+                if end == len(encoded):
+                    found.append(child)
+                elif encoded[end] == "-":
+                    found.extend(walk(child, end + 1))
+            memo[(directory, pos)] = found
+            return found
+
+        if encoded == "-":
+            return [self.root]
+        return sorted(walk(self.root, 1))
+
+
+def find_boundary(path: str, stop_at: str | None = None) -> tuple[str, str] | None:
+    """(root dir, marker) naming the project at `path`: the best marker walking up, never past the repo root.
+
+    agent.yml beats a package manifest, which beats .git; between equals the nearest wins.
+    `stop_at` (the user's home) bounds the walk when no repo root is found below it.
+    """
+    best: tuple[int, str, str] | None = None
+    current = os.path.abspath(path)
+    while True:
+        for marker, priority in MARKERS:
+            if os.path.lexists(os.path.join(current, marker)) and (best is None or priority < best[0]):
+                best = (priority, current, marker)
+        parent = os.path.dirname(current)
+        if os.path.isdir(os.path.join(current, ".git")) or parent == current or current == stop_at:
+            break
+        current = parent
+    if best is None or best[1] == "/":
+        return None
+    return best[1], best[2]
+
+
+def _has_marker(path: str) -> bool:
+    return any(os.path.lexists(os.path.join(path, marker)) for marker, _ in MARKERS)
+
+
+def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None) -> Identity:
+    candidates = decoder.candidates(encoded)
+    # several real paths encode alike (/srv/api/v2 and /srv/api-v2): prefer one that is itself a project root
+    real = next((c for c in candidates if _has_marker(c)), candidates[0] if candidates else None)
+    boundary = find_boundary(real, stop_at) if real else None
+    if boundary is None or not is_key_name(os.path.basename(boundary[0])):
+        return Identity(encoded, f"{UNMAPPED}/{encoded}", None, real, None, tuple(candidates))
+    root, marker = boundary
+    return Identity(encoded, f"by-project/{os.path.basename(root)}", marker, real, root, tuple(candidates))
+
+
+def still_valid(identity: Identity) -> bool:
+    """A cached identity holds while its real path and the marker that named it are still there."""
+    if identity.real_path is None or not os.path.isdir(identity.real_path):
+        return False
+    return identity.root is None or os.path.lexists(os.path.join(identity.root, identity.marker))
+
+
+def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | None) -> list[Identity]:
+    decoder = Decoder()
+    identities = []
+    for entry in sorted(os.scandir(projects_dir), key=lambda e: e.name):
+        if not entry.is_dir(follow_symlinks=False) or not is_key_name(entry.name):
+            continue
+        cached = cache.get(entry.name)
+        identities.append(cached if cached and still_valid(cached) else resolve_one(entry.name, decoder, stop_at))
+    return identities
+
+
+def collisions(identities: list[Identity]) -> dict[str, list[str]]:
+    """Keys that two *different* project roots share on this machine (the spec's basename collision)."""
+    roots: dict[str, set[str]] = {}
+    for identity in identities:
+        if identity.root:
+            roots.setdefault(identity.key, set()).add(identity.root)
+    return {key: sorted(paths) for key, paths in roots.items() if len(paths) > 1}

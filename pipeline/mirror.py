@@ -1,0 +1,90 @@
+"""The mirror repository and what the steps share about it: its work tree, this machine's keys, the base."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.context import BASE_REF, Context
+from pipeline.errors import FatalError
+from pipeline.fsops import remove_temp_files
+from pipeline.identity import Identity
+
+# the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
+WORKTREE_DIR = "projects"
+
+
+def worktree(ctx: Context) -> Path:
+    return ctx.settings.mirror_dir / WORKTREE_DIR
+
+
+def ensure_mirror(ctx: Context) -> None:
+    """git init + remote origin, idempotent; a remote that changed in .env is updated."""
+    remote = ctx.require_remote()
+    if ctx.git.exists():
+        ctx.git.set_remote(remote)
+        return
+    mirror = ctx.settings.mirror_dir
+    if mirror.exists() and any(mirror.iterdir()):
+        raise FatalError(f"{mirror} exists and is not a git repository. Move it away or set MEMORY_MIRROR_DIR.")
+    ctx.git.init(remote)
+    ctx.say(f"mirror: created {mirror} (origin {ctx.settings.masked_remote})")
+
+
+def load_identities(ctx: Context) -> list[Identity]:
+    return [Identity.from_json(item) for item in ctx.state.read("identities", [])]
+
+
+@dataclass(frozen=True)
+class LocalKey:
+    """One key present on this machine and the Claude project dirs that resolve to it."""
+
+    key: str
+    dirs: tuple[Identity, ...]
+
+    @property
+    def primary(self) -> Identity:
+        return self.dirs[0]
+
+
+def memory_dir(ctx: Context, identity: Identity) -> Path:
+    return ctx.settings.claude_projects / identity.encoded / "memory"
+
+
+def usable_memory_dir(ctx: Context, identity: Identity) -> bool:
+    """A memory dir that is a symlink could point anywhere: it is neither read nor written."""
+    return not os.path.islink(memory_dir(ctx, identity))
+
+
+def local_keys(ctx: Context, identities: list[Identity]) -> dict[str, LocalKey]:
+    groups: dict[str, list[Identity]] = {}
+    for identity in identities:
+        if usable_memory_dir(ctx, identity):
+            groups.setdefault(identity.key, []).append(identity)
+    return {key: LocalKey(key, tuple(sorted(dirs, key=lambda i: i.encoded))) for key, dirs in sorted(groups.items())}
+
+
+def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
+    """The last main merged into this machine's memory, and the keys that merge covered."""
+    base = ctx.state.read("base", {})
+    return base.get("commit"), frozenset(base.get("keys", ()))
+
+
+def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str]) -> None:
+    # the ref keeps the commit reachable (safe from gc); the state file is what steps read
+    ctx.git.update_ref(BASE_REF, commit)
+    ctx.state.write("base", {"commit": commit, "keys": sorted(keys)})
+
+
+@contextmanager
+def local_writes(ctx: Context, keys: dict[str, LocalKey]):
+    """Brackets writes into memory dirs; after a crash inside one, the next run first removes its temp files."""
+    if ctx.state.read("writing", False):
+        for local in keys.values():
+            for identity in local.dirs:
+                if memory_dir(ctx, identity).is_dir():
+                    remove_temp_files(memory_dir(ctx, identity))
+    ctx.state.write("writing", True)
+    yield
+    ctx.state.write("writing", False)

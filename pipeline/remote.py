@@ -1,0 +1,84 @@
+"""Talking to origin: is it reachable, where is its main, and pushing with per-ref outcomes."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pipeline.context import MAIN, Context
+from pipeline.errors import FatalError
+from pipeline.tools.run import CalledProcessError
+
+
+def _unreachable(ctx: Context, detail: str) -> FatalError:
+    first = next((line.strip() for line in detail.splitlines() if line.strip()), "no answer")
+    return FatalError(
+        f"cannot reach MEMORY_MIRROR_REMOTE {ctx.settings.masked_remote}: {first}. "
+        "Check that the repo exists (gh repo create <org>/<name> --private --confirm), your SSH key, and the URL."
+    )
+
+
+def _target(ctx: Context) -> str:
+    # inside the mirror, "origin" honours the repo's own config (url.<base>.insteadOf and the like)
+    return "origin" if ctx.git.exists() else ctx.require_remote()
+
+
+def host_ref(ctx: Context) -> str:
+    return f"refs/heads/{ctx.settings.host_branch}"
+
+
+def check_remote(ctx: Context) -> dict[str, str | None]:
+    """Reach origin before anything is written; remember where its main and our host branch are for this run."""
+    ctx.require_remote()
+    try:
+        refs = ctx.git.ls_remote(_target(ctx), MAIN, host_ref(ctx))
+    except CalledProcessError as exc:
+        ctx.log.error("ls-remote failed: %s", exc)
+        raise _unreachable(ctx, exc.stderr_text) from None
+    ctx.state.write("remote", {"refs": refs, "pid": os.getpid()})
+    return refs
+
+
+def remote_refs(ctx: Context) -> dict[str, str | None]:
+    """origin's main and host branch as this process last saw them (checked once per run, updated on push)."""
+    checked = ctx.state.read("remote", {})
+    if checked.get("pid") == os.getpid():
+        return checked["refs"]
+    return check_remote(ctx)
+
+
+def remote_main(ctx: Context) -> str | None:
+    return remote_refs(ctx)[MAIN]
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    refs: dict[str, tuple[str, str]]  # destination ref -> (porcelain flag, summary)
+
+    def ok(self, ref: str) -> bool:
+        flag, _ = self.refs.get(ref, ("!", "not pushed"))
+        return flag != "!"
+
+    def summary(self, ref: str) -> str:
+        return self.refs.get(ref, ("!", "not pushed"))[1]
+
+
+def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force: bool = False) -> PushOutcome:
+    result = ctx.git.push(*refspecs, lease=lease, force=force)
+    if ctx.dry_run:
+        return PushOutcome({spec.split(":", 1)[1]: ("*", "dry run") for spec in refspecs})
+    refs = {}
+    for line in result.out.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and ":" in parts[1]:
+            refs[parts[1].split(":", 1)[1]] = (parts[0], parts[2])
+    if result.code != 0 and not refs:
+        ctx.log.error("push failed: %s", result.stderr.decode("utf-8", "replace"))
+        raise _unreachable(ctx, result.stderr.decode("utf-8", "replace"))
+    outcome = PushOutcome(refs)
+    known = remote_refs(ctx)
+    for spec in refspecs:
+        source, ref = spec.lstrip("+").split(":", 1)
+        if outcome.ok(ref):
+            known[ref] = source
+    ctx.state.write("remote", {"refs": known, "pid": os.getpid()})
+    return outcome

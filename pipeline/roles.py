@@ -1,0 +1,186 @@
+"""The role table: load roles.yaml, validate it (schema, then meaning), resolve this machine's role."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, InvalidRolesError
+
+STEPS = ("resolve", "snapshot", "commit", "fetch", "merge", "resnapshot", "push")
+ABILITIES = ("seed", "propose", "sweep", "push-main")
+SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "roles.schema.json"
+ROLES_SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+# step -> steps that must run before it in the same role
+_NEEDS = {
+    "snapshot": ("resolve",),
+    "commit": ("snapshot",),
+    "fetch": (),
+    "merge": ("resolve", "fetch"),
+    "resnapshot": ("merge", "commit"),
+    "push": ("commit",),
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str
+    steps: tuple[str, ...]
+    may: frozenset[str]
+    exclusive: bool = False
+    auto_merge: bool = False
+    hosts: tuple[str, ...] = ()
+
+    def can(self, ability: str) -> bool:
+        return ability in self.may
+
+    @property
+    def pushes_main(self) -> bool:
+        return "push" in self.steps and self.can("push-main")
+
+
+@dataclass(frozen=True)
+class RoleTable:
+    source: Path
+    roles: dict[str, Role]
+    legacy_modes: dict[str, str]
+
+    def get(self, name: str) -> Role:
+        if name not in self.roles:
+            raise ConfigError(
+                f"unknown role {name!r}: {self.source} defines {', '.join(self.roles)}. "
+                "Set MEMORY_MIRROR_ROLE to one of them, or add the role to that file."
+            )
+        return self.roles[name]
+
+
+def _line_of(node: yaml.Node | None, path: list) -> int | None:
+    """1-based line of the YAML node at `path` (or of its nearest parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            match = node.value[key]
+        else:
+            match = None
+        if match is None:
+            break
+        node = match
+        line = node.start_mark.line + 1
+    return line
+
+
+def _where(source: Path, node: yaml.Node | None, path: list) -> str:
+    line = _line_of(node, path)
+    keys = " -> ".join(str(p) for p in path) or "(top level)"
+    return f"{source}{f':{line}' if line else ''}: {keys}"
+
+
+def load_roles(path: Path) -> RoleTable:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidRolesError(f"{path}: roles file not found. Fix MEMORY_MIRROR_ROLES_FILE or create it.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRolesError(f"{path}: cannot read it ({exc}).") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidRolesError(f"{path}{where}: not valid YAML ({problem}). Fix the syntax.") from None
+    errors = sorted(jsonschema.Draft202012Validator(ROLES_SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = _where(path, node, list(error.absolute_path))
+        raise InvalidRolesError(f"{where}: {error.message}. See schemas/roles.schema.json for the allowed shape.")
+    return _build(path, node, data)
+
+
+def _build(path: Path, node: yaml.Node, data: dict) -> RoleTable:
+    raw_roles: dict[str, dict] = data["roles"]
+
+    def flatten(name: str, seen: tuple[str, ...]) -> dict:
+        spec = raw_roles[name]
+        parent = spec.get("extends")
+        if parent is None:
+            return dict(spec)
+        if parent not in raw_roles:
+            raise InvalidRolesError(
+                f"{_where(path, node, ['roles', name, 'extends'])}: role {name!r} extends unknown role {parent!r}; "
+                f"defined roles: {', '.join(raw_roles)}."
+            )
+        if parent in seen:
+            raise InvalidRolesError(
+                f"{_where(path, node, ['roles', name, 'extends'])}: role {name!r} extends itself through "
+                f"{' -> '.join(seen + (parent,))}. Remove the cycle."
+            )
+        return {**flatten(parent, seen + (parent,)), **{k: v for k, v in spec.items() if k != "extends"}}
+
+    roles = {}
+    for name in raw_roles:
+        spec = flatten(name, (name,))
+        steps = tuple(spec.get("steps", ()))
+        role = Role(
+            name=name,
+            description=spec.get("description", ""),
+            steps=steps,
+            may=frozenset(spec.get("may", ())),
+            exclusive=bool(spec.get("exclusive", False)),
+            auto_merge=bool(spec.get("auto_merge", False)),
+            hosts=tuple(spec.get("hosts", ())),
+        )
+        _check_meaning(path, node, role)
+        roles[name] = role
+    legacy = dict(data.get("legacy_modes", {}))
+    for mode, target in legacy.items():
+        if target not in roles:
+            raise InvalidRolesError(
+                f"{_where(path, node, ['legacy_modes', mode])}: legacy mode {mode!r} maps to unknown role "
+                f"{target!r}; defined roles: {', '.join(roles)}."
+            )
+    return RoleTable(source=path, roles=roles, legacy_modes=legacy)
+
+
+def _check_meaning(path: Path, node: yaml.Node, role: Role) -> None:
+    def fail(key: str, message: str) -> None:
+        raise InvalidRolesError(f"{_where(path, node, ['roles', role.name, key])}: role {role.name!r}: {message}")
+
+    order = [STEPS.index(step) for step in role.steps]
+    if order != sorted(order):
+        fail("steps", f"steps {list(role.steps)} are out of order; they run in the order {' -> '.join(STEPS)}.")
+    for step in role.steps:
+        missing = [need for need in _NEEDS.get(step, ()) if need not in role.steps]
+        if missing:
+            fail("steps", f"step {step!r} needs {' and '.join(repr(m) for m in missing)} before it in steps.")
+    if role.can("push-main") and "fetch" not in role.steps:
+        fail("may", "push-main needs 'fetch' in steps (main is pushed with a lease on what was fetched).")
+    for needed in ("merge", "resnapshot", "push"):
+        if role.can("push-main") and needed not in role.steps:
+            fail("may", f"push-main needs {needed!r} in steps (main is only pushed with what was merged from it).")
+    if role.auto_merge and not role.hosts:
+        fail("hosts", "auto_merge: true needs a roster of hosts (names or globs) the authority trusts.")
+
+
+def resolve_role(settings: Settings, table: RoleTable) -> Role:
+    """ROLE wins over MODE; MODE and ENABLED=true map through legacy_modes; nothing set means off."""
+    if settings.role_name:
+        return table.get(settings.role_name)
+    if settings.mode:
+        if settings.mode not in table.legacy_modes:
+            raise ConfigError(
+                f"unknown MEMORY_MIRROR_MODE {settings.mode!r}: {table.source} maps "
+                f"{', '.join(table.legacy_modes) or 'no modes'}. Set MEMORY_MIRROR_ROLE instead."
+            )
+        return table.get(table.legacy_modes[settings.mode])
+    if settings.enabled:
+        return table.get(table.legacy_modes.get("write", "contributor"))
+    return table.get("off")

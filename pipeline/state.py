@@ -1,0 +1,35 @@
+"""What one step tells the next: small JSON files under $AGENTIHOOKS_HOME/state/, written atomically."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.fsops import atomic_write
+
+
+class State:
+    def __init__(self, directory: Path, dry_run: bool = False):
+        self.directory = directory
+        self.dry_run = dry_run
+        self._dry: dict[str, Any] = {}  # a dry run keeps what it would write in memory
+
+    def path(self, name: str) -> Path:
+        return self.directory / f"{name}.json"
+
+    def read(self, name: str, default: Any = None) -> Any:
+        if name in self._dry:
+            return self._dry[name]
+        try:
+            return json.loads(self.path(name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return default
+        except (OSError, ValueError):
+            # a state file is a cache of what a step learned: an unreadable one is redone, not trusted
+            return default
+
+    def write(self, name: str, value: Any) -> None:
+        if self.dry_run:
+            self._dry[name] = value
+            return
+        atomic_write(self.path(name), json.dumps(value, indent=1, sort_keys=True).encode())

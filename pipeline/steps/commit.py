@@ -1,0 +1,85 @@
+"""commit: build this machine's snapshot commit S on the base and point the host branch at it.
+
+S's tree is the base's tree with the keys present here replaced by their local memory, so keys this machine
+does not have are carried over untouched, and S against the base is exactly this machine's own changes.
+"""
+from __future__ import annotations
+
+from pipeline.context import Context
+from pipeline.errors import GuardError
+from pipeline.mirror import WORKTREE_DIR, load_identities, local_keys, read_base
+from pipeline.paths import KEY_ROOTS
+from pipeline.tools.git import TreeEntry
+from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    root, name = key.split("/", 1)
+    return root, name
+
+
+def guard(ctx: Context, tree: str) -> None:
+    """Abort before anything non-memory is committed or pushed (rule 1)."""
+    problems = forbidden_entries(ctx.git.ls_tree(tree, recursive=True))
+    if problems:
+        raise GuardError(
+            f"refusing to commit: {len(problems)} path(s) that must never leave this machine: "
+            f"{', '.join(problems[:5])}{' ...' if len(problems) > 5 else ''}. Nothing was pushed."
+        )
+
+
+def run(ctx: Context) -> None:
+    git = ctx.git
+    keys = local_keys(ctx, load_identities(ctx))
+    base, merged = read_base(ctx)
+    fingerprint = {key: local.primary.encoded for key, local in keys.items()}
+    previous = ctx.state.read("snapshot", {})
+    dirty = ctx.state.read("worktree", {}).get("dirty", True)
+    unchanged = (previous.get("base") == base and previous.get("keys") == fingerprint
+                 and previous.get("merged") == sorted(merged))
+    if not dirty and unchanged and previous.get("commit"):
+        ctx.say("commit: nothing changed")
+        return
+    git.add_all(WORKTREE_DIR)
+    local_tree = git.write_tree()
+    if ctx.dry_run:
+        ctx.runner.run("git", "mktree", mutating=True)
+        ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)
+        ctx.runner.run("git", "update-ref", f"refs/heads/{ctx.settings.host_branch}", "<S>", mutating=True)
+        return
+    local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
+                      for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}
+    by_root: dict[str, dict[str, str | None]] = {root: {} for root in KEY_ROOTS}
+    for key, local in keys.items():
+        root, name = _split_key(key)
+        by_root[root][name] = local_subtrees.get(local.primary.encoded)
+    base_by_root: dict[str, dict[str, TreeEntry]] = {root: {} for root in KEY_ROOTS}
+    if base:
+        for entry in git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)):
+            root, name = _split_key(entry.path.decode("utf-8", "surrogateescape"))
+            if entry.mode == TREE_MODE:
+                base_by_root[root][name] = TreeEntry(entry.mode, entry.kind, entry.sha, name.encode())
+    merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
+    for key in merged:
+        root, name = _split_key(key)
+        merged_names.setdefault(root, set()).add(name)
+    root_entries = []
+    for root in KEY_ROOTS:
+        # with no base nothing counts as deleted: local content is all there is
+        replace = merged_names[root] if base else set(by_root[root])
+        entries = compose_key_root(base_by_root[root], by_root[root], replace)
+        if entries:
+            root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
+    tree = git.mktree(root_entries)
+    guard(ctx, tree)
+    if base and tree == git.tree_of(base):
+        snapshot = base
+    elif previous.get("tree") == tree and previous.get("base") == base and previous.get("commit"):
+        snapshot = previous["commit"]
+    else:
+        snapshot = git.commit_tree(tree, f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
+    git.update_ref(f"refs/heads/{ctx.settings.host_branch}", snapshot)
+    ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
+                                 "merged": sorted(merged)})
+    ctx.state.write("worktree", {"dirty": False})
+    ctx.say(f"commit: {snapshot[:12]} on {ctx.settings.host_branch}" + (" (same as main)" if snapshot == base else ""))

@@ -1,0 +1,41 @@
+"""fetch: read origin/main; a role that may seed creates main from this machine when origin has none."""
+from __future__ import annotations
+
+from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.mirror import ensure_mirror, load_identities, local_keys, write_base
+from pipeline.remote import push_refs, remote_main
+
+
+def seed(ctx: Context) -> bool:
+    """Publish this machine's snapshot as the first main (it is a commit-tree commit; the host branch stays)."""
+    snapshot = ctx.state.read("snapshot", {}).get("commit")
+    if not snapshot:
+        ctx.say("fetch: origin has no main yet, and this role has no snapshot to seed it from")
+        return False
+    outcome = push_refs(ctx, [f"{snapshot}:{MAIN}"], lease=f"{MAIN}:")
+    if not outcome.ok(MAIN):
+        ctx.say("fetch: another machine seeded main first; it is merged next tick")
+        return False
+    ctx.git.update_ref(ORIGIN_MAIN, snapshot)
+    write_base(ctx, snapshot, set(local_keys(ctx, load_identities(ctx))))
+    ctx.state.write("fetch", {"main": snapshot})
+    ctx.say(f"fetch: origin had no main; seeded it from this machine ({snapshot[:12]})")
+    return True
+
+
+def run(ctx: Context) -> None:
+    ensure_mirror(ctx)
+    sha = remote_main(ctx)
+    if sha is None:
+        if ctx.role.can("seed") and seed(ctx):
+            return
+        if not ctx.role.can("seed"):
+            ctx.say("fetch: origin has no main yet; nothing to merge until a contributor or the authority seeds it")
+        ctx.state.write("fetch", {"main": None})
+        return
+    if ctx.git.rev_parse(ORIGIN_MAIN) != sha:
+        ctx.git.fetch(f"+{MAIN}:{ORIGIN_MAIN}")
+        ctx.say(f"fetch: origin/main is {sha[:12]}")
+    else:
+        ctx.say(f"fetch: origin/main unchanged ({sha[:12]})")
+    ctx.state.write("fetch", {"main": sha})

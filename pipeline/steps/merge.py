@@ -1,0 +1,108 @@
+"""merge: bring origin/main into local memory, three-way against the base (DESIGN §3).
+
+What comes from main is untrusted: symlinks, submodules, paths outside a memory/ dir, oversized files and
+anything that would land outside ~/.claude/projects/*/memory/ are skipped and logged by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
+from pipeline.mirror import load_identities, local_keys, local_writes, memory_dir, read_base, write_base
+from pipeline.paths import MEMORY, split_mirror_path
+from pipeline.sync_rules import Action, decide
+
+REGULAR_MODES = ("100644", "100755")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One file main changed (or holds, for a key merged for the first time)."""
+
+    key: str
+    rel: str
+    base: str | None
+    main: str | None
+
+
+def _incoming(ctx: Context, base: str | None, main: str, present: set[str], first_time: set[str]) -> list[Incoming]:
+    git = ctx.git
+    raw: list[tuple[bytes, str | None, str | None, str, bool]] = []  # path, base, main, mode, listed
+    if base and base != main:
+        raw += [(c.path, c.old_sha, c.new_sha, c.new_mode, False) for c in git.diff_tree(base, main)]
+    if first_time:
+        # a key merged for the first time takes all of main's files, with no base to count deletions by
+        prefixes = [f"{key}/{MEMORY}/" for key in sorted(first_time)]
+        raw += [(e.path, None, e.sha, e.mode, True) for e in git.ls_tree(main, *prefixes, recursive=True)]
+    sizes = git.blob_sizes([sha for _, _, sha, mode, _ in raw if sha and mode in REGULAR_MODES])
+    incoming = []
+    for path, old, new, mode, listed in raw:
+        split = split_mirror_path(path)
+        shown = path.decode("utf-8", "backslashreplace")
+        if split is None:
+            ctx.log.warning("merge: skipped %s from main: not a memory file", shown)
+            continue
+        key, rel = split
+        if key not in present or (key in first_time) != listed:
+            continue
+        if new is not None and mode not in REGULAR_MODES:
+            ctx.say(f"merge: skipped {shown} from main: not a regular file (mode {mode})")
+            continue
+        if new is not None and sizes.get(new, 0) > ctx.settings.max_file_bytes:
+            ctx.say(f"merge: skipped {shown} from main: {sizes[new]} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES")
+            continue
+        incoming.append(Incoming(key, rel, old, new))
+    return incoming
+
+
+def run(ctx: Context) -> None:
+    main = ctx.state.read("fetch", {}).get("main")
+    if main is None:
+        ctx.say("merge: nothing on main yet")
+        ctx.state.write("merge", {"wrote": 0})
+        return
+    keys = local_keys(ctx, load_identities(ctx))
+    base, merged = read_base(ctx)
+    if base and base != main and not ctx.git.rev_parse(base):
+        base = None  # the mirror was recreated: merge as if for the first time (nothing counts as deleted)
+    first_time = set(keys) - merged if base else set(keys)
+    if base == main and not first_time:
+        ctx.say("merge: up to date")
+        ctx.state.write("merge", {"wrote": 0})
+        return
+    incoming = _incoming(ctx, base, main, set(keys), first_time)
+    blobs = ctx.git.read_blobs([item.main for item in incoming if item.main])
+    counts = {action: 0 for action in Action}
+    if ctx.dry_run:
+        ctx.say(f"merge: would merge {len(incoming)} changed files of main into local memory")
+        return
+    with local_writes(ctx, keys):
+        for item in incoming:
+            for identity in keys[item.key].dirs:
+                action = _apply(ctx, memory_dir(ctx, identity), item, blobs)
+                counts[action] += 1
+    write_base(ctx, main, set(keys))
+    wrote = counts[Action.WRITE_MAIN] + counts[Action.TRASH_LOCAL] + counts[Action.CONFLICT]
+    ctx.state.write("merge", {"wrote": wrote})
+    ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.TRASH_LOCAL]} to trash, "
+            f"{counts[Action.CONFLICT]} conflicts, {counts[Action.KEEP_LOCAL]} local changes kept")
+
+
+def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes]) -> Action:
+    target = directory / item.rel
+    if not is_inside(target, directory):
+        ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
+        return Action.NOTHING
+    action = decide(item.base, item.main, file_id(target))
+    if action is Action.WRITE_MAIN:
+        atomic_write(target, blobs[item.main])
+    elif action is Action.TRASH_LOCAL:
+        moved = move_to_trash(target, ctx.settings.trash_dir, item.key)
+        ctx.log.info("merge: %s deleted on main; local copy moved to %s", target, moved)
+    elif action is Action.CONFLICT:
+        sibling = write_conflict_sibling(target, blobs[item.main], ctx.settings.hostname)
+        if sibling:
+            ctx.say(f"merge: conflict in {target}: yours kept, main's version written to {sibling.name}")
+    return action

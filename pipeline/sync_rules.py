@@ -1,0 +1,55 @@
+"""The per-file merge decision (three-way, with a base): a pure function of three versions."""
+from __future__ import annotations
+
+import enum
+
+
+class Action(enum.Enum):
+    NOTHING = "nothing"  # already equal, or this machine's deletion / edit is what will be pushed
+    WRITE_MAIN = "write main"  # main's version replaces the local file (or creates it)
+    KEEP_LOCAL = "keep local"  # the local edit or addition wins; it is pushed / proposed
+    TRASH_LOCAL = "trash local"  # a peer deleted an unchanged file: move it to the trash
+    CONFLICT = "conflict"  # both changed: keep local, write main's as a conflict sibling
+
+
+def decide(base: str | None, main: str | None, local: str | None) -> Action:
+    """Versions are content ids (None = absent). See DESIGN §3 for the table this implements."""
+    if main == local:
+        return Action.NOTHING
+    if main is None:
+        return Action.TRASH_LOCAL if base is not None and local == base else Action.KEEP_LOCAL
+    if local is None:
+        # absent locally: new from a peer, or deleted here (nothing to do unless a peer edited it since)
+        return Action.WRITE_MAIN if base is None or main != base else Action.NOTHING
+    if local == base:
+        return Action.WRITE_MAIN
+    if main == base:
+        return Action.KEEP_LOCAL
+    return Action.CONFLICT
+
+
+def conflict_name(name: str, host: str, epoch: int) -> str:
+    """`a.b.md` -> `a.b.conflict-<host>-<epoch>.md`: split at the last dot, none for dotfiles without one."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        return f"{name}.conflict-{host}-{epoch}"
+    return f"{stem}.conflict-{host}-{epoch}.{ext}"
+
+
+def is_conflict_sibling_of(candidate: str, name: str) -> bool:
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        return candidate.startswith(f"{name}.conflict-")
+    return candidate.startswith(f"{stem}.conflict-") and candidate.endswith(f".{ext}")
+
+
+def reconcile_copies(base: str | None, copies: list[str | None]) -> tuple[str | None, list[str]]:
+    """Several local copies of one file (dirs of one key) -> the version every copy gets, and the
+    other changed versions, kept as conflict siblings. A change beats no change, an edit beats a deletion."""
+    changed = list(dict.fromkeys(copy for copy in copies if copy != base))
+    if not changed:
+        return base, []
+    edits = [copy for copy in changed if copy is not None]
+    if not edits:
+        return None, []
+    return edits[0], edits[1:]

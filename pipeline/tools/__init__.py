@@ -1,0 +1,1 @@
+"""Thin wrappers over external commands; every call goes through run.Runner."""

@@ -1,0 +1,205 @@
+"""The git wrapper: one small function per git call, all through the Runner."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.tools.run import Result, Runner
+
+# GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
+_KEPT_GIT_VARS = frozenset(
+    {"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "GIT_ASKPASS", "GIT_EXEC_PATH",
+     "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL"}
+)
+ZERO_SHA = "0" * 40
+
+
+def no_git_env(hostname: str) -> dict[str, str]:
+    """The environment every git call gets: inherited GIT_* cleared, our own identity pinned, never a prompt."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT_GIT_VARS}
+    name = f"memory-mirror ({hostname})"
+    email = f"memory-mirror@{hostname}"
+    env.update(
+        GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
+        GIT_TERMINAL_PROMPT="0", LC_ALL="C",
+    )
+    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    return env
+
+
+def zsplit(data: bytes) -> list[bytes]:
+    return [part for part in data.split(b"\0") if part]
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    kind: str
+    sha: str
+    path: bytes
+
+    def line(self) -> bytes:
+        return f"{self.mode} {self.kind} {self.sha}\t".encode() + self.path
+
+
+def parse_ls_tree(data: bytes) -> list[TreeEntry]:
+    entries = []
+    for record in zsplit(data):
+        meta, path = record.split(b"\t", 1)
+        mode, kind, sha = meta.decode().split()
+        entries.append(TreeEntry(mode, kind, sha, path))
+    return entries
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path of `git diff-tree -r`: old/new blob (None when absent) and their modes."""
+
+    path: bytes
+    old_mode: str
+    old_sha: str | None
+    new_mode: str
+    new_sha: str | None
+
+
+def parse_diff_tree(data: bytes) -> list[Change]:
+    parts = data.split(b"\0")
+    changes = []
+    i = 0
+    while i < len(parts) - 1:
+        meta = parts[i].decode()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split()
+        path = parts[i + 1]
+        changes.append(Change(path, old_mode, None if old_sha == ZERO_SHA else old_sha,
+                              new_mode, None if new_sha == ZERO_SHA else new_sha))
+        i += 2
+    return changes
+
+
+class Git:
+    """git in one repository (the mirror), with a pinned identity."""
+
+    def __init__(self, runner: Runner, repo: Path, hostname: str):
+        self.runner = runner
+        self.repo = Path(repo)
+        self.env = no_git_env(hostname)
+
+    def _git(self, *args: str, mutating: bool = False, check: bool = True, stdin: bytes | None = None,
+             hint: str = "") -> Result:
+        # ls-remote runs before the mirror exists (the remote is checked before anything is written)
+        cwd = self.repo if self.repo.is_dir() else Path.home()
+        return self.runner.run(
+            "git", "--no-pager", "-c", "commit.gpgSign=false", "-c", "core.quotePath=false", *args,
+            cwd=cwd, env=self.env, stdin=stdin, check=check, mutating=mutating, hint=hint,
+        )
+
+    def exists(self) -> bool:
+        return (self.repo / ".git").is_dir()
+
+    def init(self, remote_url: str) -> None:
+        self.runner.run("git", "init", "-q", str(self.repo), env=self.env, mutating=True)
+        self.set_remote(remote_url)
+
+    def remote_url(self) -> str | None:
+        result = self._git("config", "--get", "remote.origin.url", check=False)
+        return result.out.strip() or None
+
+    def set_remote(self, url: str) -> None:
+        if self.runner.dry_run and not self.exists():
+            self._git("remote", "add", "origin", url, mutating=True)
+            return
+        current = self.remote_url()
+        if current is None:
+            self._git("remote", "add", "origin", url, mutating=True)
+        elif current != url:
+            self._git("remote", "set-url", "origin", url, mutating=True)
+
+    def rev_parse(self, ref: str) -> str | None:
+        result = self._git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
+        return result.out.strip() or None
+
+    def update_ref(self, ref: str, sha: str) -> None:
+        self._git("update-ref", ref, sha, mutating=True)
+
+    def delete_ref(self, ref: str) -> None:
+        self._git("update-ref", "-d", ref, mutating=True)
+
+    def tree_of(self, commit: str) -> str:
+        return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
+
+    def add_all(self, *paths: str) -> None:
+        self._git("add", "-A", "--", *paths, mutating=True)
+
+    def write_tree(self) -> str:
+        return self._git("write-tree", mutating=True).out.strip() or "<tree>"
+
+    def ls_tree(self, tree: str, *paths: str, recursive: bool = False) -> list[TreeEntry]:
+        args = ["ls-tree", "-z", "--full-tree"]
+        if recursive:
+            args.append("-r")
+        return parse_ls_tree(self._git(*args, tree, "--", *paths).stdout)
+
+    def mktree(self, entries: list[TreeEntry]) -> str:
+        data = b"".join(entry.line() + b"\0" for entry in entries)
+        return self._git("mktree", "-z", stdin=data, mutating=True).out.strip() or "<tree>"
+
+    def commit_tree(self, tree: str, message: str, parents: list[str]) -> str:
+        args = ["commit-tree", tree, "-m", message]
+        for parent in parents:
+            args += ["-p", parent]
+        return self._git(*args, mutating=True).out.strip() or "<commit>"
+
+    def diff_tree(self, old: str, new: str) -> list[Change]:
+        return parse_diff_tree(self._git("diff-tree", "-r", "-z", "--no-renames", old, new).stdout)
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Contents of many blobs in one `git cat-file --batch` call."""
+        if not shas:
+            return {}
+        unique = list(dict.fromkeys(shas))
+        data = self._git("cat-file", "--batch", stdin="".join(s + "\n" for s in unique).encode()).stdout
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        for sha in unique:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode().split()
+            size = int(header[2])
+            blobs[sha] = data[end + 1:end + 1 + size]
+            pos = end + 1 + size + 1
+        return blobs
+
+    def blob_sizes(self, shas: list[str]) -> dict[str, int]:
+        if not shas:
+            return {}
+        unique = list(dict.fromkeys(shas))
+        out = self._git("cat-file", "--batch-check", stdin="".join(s + "\n" for s in unique).encode()).out
+        sizes = {}
+        for line in out.splitlines():
+            sha, _kind, size = line.split()
+            sizes[sha] = int(size)
+        return sizes
+
+    def ls_remote(self, remote: str, *refs: str) -> dict[str, str | None]:
+        """sha of each ref on the remote (None when it has no such ref); raises when the remote is unreachable."""
+        found: dict[str, str | None] = dict.fromkeys(refs)
+        for line in self._git("ls-remote", "--", remote, *refs).out.splitlines():
+            sha, name = line.split("\t", 1)
+            if name in found:
+                found[name] = sha
+        return found
+
+    def fetch(self, refspec: str) -> None:
+        self._git("fetch", "-q", "--no-tags", "origin", refspec, mutating=True)
+
+    def push(self, *refspecs: str, lease: str | None = None, force: bool = False) -> Result:
+        args = ["push", "--porcelain"]
+        if lease is not None:
+            args.append(f"--force-with-lease={lease}")
+        if force:
+            args.append("--force")
+        return self._git(*args, "origin", *refspecs, mutating=True, check=False)

@@ -1,0 +1,101 @@
+"""The one runner for every external command: logged, masked, and shown instead of run in a dry run."""
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import sh
+
+from pipeline.errors import FatalError
+from pipeline.masking import mask
+
+log = logging.getLogger("memory_mirror.cmd")
+
+
+class CalledProcessError(FatalError):
+    def __init__(self, cmd: Sequence[str], code: int, stdout: bytes, stderr: bytes, hint: str = ""):
+        self.cmd = tuple(cmd)
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+        self.hint = hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        def indented(data: bytes) -> str:
+            text = data.decode("utf-8", "replace").rstrip()
+            return "\n".join("    " + line for line in text.splitlines()) or "    (none)"
+
+        msg = f"command failed: {format_cmd(self.cmd)}\n  return code: {self.code}\n  stderr:\n{indented(self.stderr)}"
+        if self.hint:
+            msg = f"{self.hint}\n{msg}"
+        return mask(msg)
+
+    @property
+    def stderr_text(self) -> str:
+        return mask(self.stderr.decode("utf-8", "replace").strip())
+
+
+def format_cmd(cmd: Sequence[str]) -> str:
+    return mask(shlex.join(str(part) for part in cmd))
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", "surrogateescape")
+
+
+@dataclass
+class Runner:
+    """Runs commands. In a dry run, commands marked `mutating` are printed and not run."""
+
+    dry_run: bool = False
+    echo: callable = print
+    shown: list[str] = field(default_factory=list)
+
+    def run(
+        self,
+        *cmd: str,
+        cwd: str | os.PathLike | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+        mutating: bool = False,
+        hint: str = "",
+    ) -> Result:
+        line = format_cmd(cmd)
+        if mutating and self.dry_run:
+            self.shown.append(line)
+            self.echo(f"  would run: {line}")
+            return Result(0, b"", b"")
+        log.debug("run: %s", line)
+        try:
+            program = sh.Command(cmd[0])
+        except sh.CommandNotFound:
+            raise FatalError(f"{cmd[0]} not found on PATH. Install it, then run again.") from None
+        kwargs = dict(_tty_out=False, _return_cmd=True, _ok_code=range(256), _env=dict(env or os.environ))
+        if cwd is not None:
+            kwargs["_cwd"] = os.fspath(cwd)
+        if stdin is not None:
+            kwargs["_in"] = stdin
+        done = program(*cmd[1:], **kwargs)
+        result = Result(done.exit_code, done.stdout, done.stderr)
+        if check and result.code != 0:
+            raise CalledProcessError(cmd, result.code, result.stdout, result.stderr, hint)
+        return result
+
+    def has(self, program: str) -> bool:
+        try:
+            sh.Command(program)
+        except sh.CommandNotFound:
+            return False
+        return True
