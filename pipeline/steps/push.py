@@ -38,9 +38,11 @@ def run(ctx: Context) -> None:
             write_base(ctx, commit, set(local_keys(ctx, load_identities(ctx))))
             ctx.state.write("fetch", {"main": commit})
         ctx.say(f"push: main -> {commit[:12]}" + (" (unchanged)" if commit == fetched else ""))
-    else:
+    elif "stale info" in outcome.summary(MAIN):
         ctx.say("push: authority push lease invalidated (main moved since it was fetched); "
                 "nothing is lost, the next tick merges and retries")
         ctx.log.warning("authority push lease invalidated: %s", outcome.summary(MAIN))
+    else:
+        raise FatalError(f"push of main was refused: {outcome.summary(MAIN)}")
     if not outcome.ok(branch):
         raise FatalError(f"push of {ctx.settings.host_branch} was refused: {outcome.summary(branch)}")

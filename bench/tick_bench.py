@@ -1,0 +1,317 @@
+"""Tick benchmark: what one `memory-sync sync-now` costs, against `git status` on the mirror as the floor.
+
+For each size NxM (N projects x M memory files, bench/generate.py) it builds a throwaway machine in a temp
+dir (HOME, a local bare repo as origin, role authority), seeds with one tick, warms up, then takes the
+median of --reps repetitions of:
+
+  whole no-change   `memory-sync sync-now` as a subprocess, nothing changed since the last tick
+  whole 1%          the same after editing 1% of the memory files
+  in-proc no-change run_tasks("tick", "wait=0") inside this process (as a daemon would), nothing changed
+  in-proc 1%        the same after editing 1% of the memory files
+  git status        `git status` in $AGENTIHOOKS_HOME/memory-mirror (subprocess), the floor
+
+Usage: python bench/tick_bench.py [--sizes 20x10,200x20,500x20] [--reps 7] [--warmup 2] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import Layout, generate, edit_files  # noqa: E402
+
+DEFAULT_SIZES = "20x10,200x20,500x20"
+HOSTNAME = "bench"
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for part in text.replace(" ", ",").split(","):
+        if part:
+            n, _, m = part.lower().partition("x")
+            sizes.append((int(n), int(m)))
+    return sizes
+
+
+def memory_sync_cmd() -> list[str]:
+    found = shutil.which("memory-sync")
+    return [found, "sync-now"] if found else [sys.executable, "-m", "pipeline", "sync-now"]
+
+
+def machine_env(home: Path, origin: Path) -> dict[str, str]:
+    """The environment of the benchmarked machine: nothing of the caller's mirror or git setup leaks in."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MEMORY_MIRROR_", "GIT_", "GITFOAM_")) and k != "AGENTIHOOKS_HOME"}
+    env.update(HOME=str(home), MEMORY_MIRROR_ROLE="authority", MEMORY_MIRROR_REMOTE=str(origin),
+               MEMORY_MIRROR_HOSTNAME=HOSTNAME)
+    return env
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str]):
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass
+class Machine:
+    root: Path
+    home: Path
+    origin: Path
+    layout: Layout
+    env: dict[str, str]
+    edits: int = 0
+
+    @property
+    def mirror(self) -> Path:
+        return self.home / ".agentihooks" / "memory-mirror"
+
+    def edit_one_percent(self) -> int:
+        count = max(1, round(len(self.layout.memory_files) / 100))
+        self.edits += 1
+        edit_files(self.layout, count, seed=self.edits)
+        return count
+
+    # --- one measurement each, in seconds ---
+    def whole_tick(self) -> float:
+        start = time.perf_counter()
+        done = subprocess.run(memory_sync_cmd(), env=self.env, cwd=self.home, capture_output=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise BenchError(f"memory-sync sync-now exited {done.returncode}:\n{done.stdout.decode()}"
+                             f"{done.stderr.decode()}")
+        return elapsed
+
+    def in_process_tick(self) -> float:
+        from pipeline.commands.run_tasks import run_tasks
+
+        out, err = io.StringIO(), io.StringIO()
+        with environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            start = time.perf_counter()
+            code = run_tasks("tick", "wait=0")
+            elapsed = time.perf_counter() - start
+        if code != 0:
+            raise BenchError(f"in-process tick returned {code}:\n{out.getvalue()}{err.getvalue()}")
+        return elapsed
+
+    def git_status(self) -> float:
+        start = time.perf_counter()
+        done = subprocess.run(["git", "status"], cwd=self.mirror, env=self.env, capture_output=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise BenchError(f"git status exited {done.returncode}: {done.stderr.decode()}")
+        return elapsed
+
+
+def build_machine(n: int, m: int) -> Machine:
+    root = Path(tempfile.mkdtemp(prefix=f"mm-bench-{n}x{m}-")).resolve()
+    home, origin = root / "home", root / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    layout = generate(home, n, m)
+    return Machine(root, home, origin, layout, machine_env(home, origin))
+
+
+@dataclass
+class StepTimer:
+    """Wraps pipeline.graph.run_step (a whole doit action: context, lock, step) and each step's run()
+    (the step body alone), in this process only, to split an in-process tick into where its time goes."""
+
+    actions: dict[str, list[float]] = field(default_factory=dict)
+    bodies: dict[str, list[float]] = field(default_factory=dict)
+    _depth: int = 0
+
+    @contextlib.contextmanager
+    def installed(self):
+        import importlib
+
+        from pipeline import graph
+        from pipeline.roles import STEPS
+
+        modules = {step: importlib.import_module(f"pipeline.steps.{step}") for step in STEPS}
+        originals = {step: module.run for step, module in modules.items()}
+        original_action = graph.run_step
+
+        def timed_action(step, first, last):
+            start = time.perf_counter()
+            try:
+                return original_action(step, first, last)
+            finally:
+                self.actions.setdefault(step, []).append(time.perf_counter() - start)
+
+        def timed_body(step, run):
+            def wrapper(ctx):
+                self._depth += 1
+                start = time.perf_counter()
+                try:
+                    return run(ctx)
+                finally:
+                    self._depth -= 1
+                    if self._depth == 0:  # resnapshot calls snapshot.run and commit.run: count it once
+                        self.bodies.setdefault(step, []).append(time.perf_counter() - start)
+            return wrapper
+
+        graph.run_step = timed_action
+        for step, module in modules.items():
+            module.run = timed_body(step, originals[step])
+        try:
+            yield self
+        finally:
+            graph.run_step = original_action
+            for step, module in modules.items():
+                module.run = originals[step]
+
+
+def med_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
+    t0 = time.perf_counter()
+    machine = build_machine(n, m)
+    log(f"[{n}x{m}] generated {len(machine.layout.memory_files)} memory files under {machine.home}")
+    seed = machine.whole_tick()
+    log(f"[{n}x{m}] seed tick {seed * 1000:.0f} ms")
+    # Subprocess cells first: an in-process tick keeps the tick lock for the life of this process
+    # (pipeline.lock._held), so `memory-sync sync-now` could not run after one.
+    for _ in range(warmup):
+        machine.whole_tick()
+    whole_nc, status, whole_pct = [], [], []
+    for _ in range(reps):
+        status.append(machine.git_status())
+        whole_nc.append(machine.whole_tick())
+    edited = 0
+    for _ in range(reps):
+        edited = machine.edit_one_percent()
+        whole_pct.append(machine.whole_tick())
+    log(f"[{n}x{m}] whole-command cells done")
+    for _ in range(warmup):
+        machine.in_process_tick()
+    timer = StepTimer()
+    inproc_nc, inproc_pct = [], []
+    with timer.installed():
+        for _ in range(reps):
+            status.append(machine.git_status())
+            inproc_nc.append(machine.in_process_tick())
+    for _ in range(reps):
+        machine.edit_one_percent()
+        inproc_pct.append(machine.in_process_tick())
+    log(f"[{n}x{m}] in-process cells done ({time.perf_counter() - t0:.0f} s for this size)")
+    return {
+        "size": f"{n}x{m}", "files": n * m, "edited": edited, "machine": machine,
+        "whole_nc": med_ms(whole_nc), "whole_pct": med_ms(whole_pct),
+        "inproc_nc": med_ms(inproc_nc), "inproc_pct": med_ms(inproc_pct), "status": med_ms(status),
+        "actions": {s: med_ms(v) for s, v in timer.actions.items()},
+        "bodies": {s: med_ms(v) for s, v in timer.bodies.items()},
+        "inproc_nc_samples": inproc_nc,
+    }
+
+
+def print_table(results: list[dict], reps: int, warmup: int) -> None:
+    print(f"\nMachine: {platform.node() or '?'}, nproc={os.cpu_count()}, {platform.system()} {platform.release()}, "
+          f"Python {platform.python_version()}, "
+          f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"rsync {'yes' if shutil.which('rsync') else 'no (pure-Python copy)'}")
+    print(f"Role authority, origin = local bare repo; 1 seed tick, {warmup} warm-up ticks per mode; "
+          f"median of {reps} repetitions per cell; times in ms.\n")
+    print("| size (projects x files) | files | edited (1%) | git status | whole no-change | whole 1% "
+          "| in-proc no-change | in-proc 1% | in-proc no-change / git status | whole 1% / no-change "
+          "| in-proc 1% / no-change |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['size']} | {r['files']} | {r['edited']} | {r['status']:.1f} | {r['whole_nc']:.0f} "
+              f"| {r['whole_pct']:.0f} | {r['inproc_nc']:.0f} | {r['inproc_pct']:.0f} "
+              f"| {r['inproc_nc'] / r['status']:.1f}x | {r['whole_pct'] / r['whole_nc']:.2f}x "
+              f"| {r['inproc_pct'] / r['inproc_nc']:.2f}x |")
+    last = results[-1]
+    verdict = "PASS" if last["inproc_nc"] <= 3 * last["status"] else "FAIL"
+    print(f"\nTarget: in-process no-change tick at {last['size']} within 3x of git status: "
+          f"{last['inproc_nc'] / last['status']:.1f}x -> {verdict}")
+
+    print("\nIn-process no-change tick, where the time goes (median ms; action = doit action incl. "
+          "load_context/lock/check_remote, body = the step's run()):\n")
+    steps = list(dict.fromkeys(s for r in results for s in r["actions"]))
+    print("| size | " + " | ".join(f"{s} action / body" for s in steps) + " | doit+rest | total |")
+    print("|---|" + "---:|" * (len(steps) + 2))
+    for r in results:
+        cells = [f"{r['actions'].get(s, 0):.0f} / {r['bodies'].get(s, 0):.0f}" for s in steps]
+        rest = r["inproc_nc"] - sum(r["actions"].values())
+        print(f"| {r['size']} | " + " | ".join(cells) + f" | {rest:.0f} | {r['inproc_nc']:.0f} |")
+
+
+def profile_tick(machine: Machine, top: int) -> None:
+    """cProfile one in-process no-change tick; print the top functions by cumulative and by own time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    elapsed = machine.in_process_tick()
+    profiler.disable()
+    print(f"\ncProfile of one in-process no-change tick at {machine.root.name} ({elapsed * 1000:.0f} ms "
+          "unprofiled-equivalent wall, profiler overhead included):")
+    for order in ("cumulative", "tottime"):
+        stream = io.StringIO()
+        stats = pstats.Stats(profiler, stream=stream)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+        text = stream.getvalue()
+        print(f"\n--- top {top} by {order} ---")
+        print(text[text.find("   ncalls"):].rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"comma-separated NxM (default {DEFAULT_SIZES})")
+    parser.add_argument("--reps", type=int, default=7, help="repetitions per cell; the median is reported")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up ticks per mode after the seed tick")
+    parser.add_argument("--profile", action="store_true",
+                        help="also cProfile one in-process no-change tick at the last size")
+    parser.add_argument("--top", type=int, default=25, help="rows of the profile to print")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dirs (their paths are printed)")
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    results = []
+    try:
+        for n, m in parse_sizes(args.sizes):
+            results.append(bench_size(n, m, args.reps, args.warmup, log))
+        print_table(results, args.reps, args.warmup)
+        if args.profile and results:
+            profile_tick(results[-1]["machine"], args.top)
+    except BenchError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for r in results:
+            if args.keep:
+                log(f"kept {r['machine'].root}")
+            else:
+                shutil.rmtree(r["machine"].root, ignore_errors=True)
+    print(f"\nTotal benchmark wall time: {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Fixtures: real git, a bare repo as origin, several machines simulated as separate HOME dirs."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    """No test reads or writes the real HOME, or inherits the developer's mirror or git settings."""
+    for name in list(os.environ):
+        if name.startswith(("MEMORY_MIRROR_", "AGENTIHOOKS_", "GITFOAM_", "GIT_")):
+            monkeypatch.delenv(name)
+    home = tmp_path / "default-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def encode(path: Path | str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "-", str(path))
+
+
+@dataclass
+class Machine:
+    """One simulated machine: its own HOME, hostname and role, driving the real `memory-sync` CLI."""
+
+    root: Path
+    hostname: str
+    role: str
+    remote: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def agentihooks(self) -> Path:
+        return self.home / ".agentihooks"
+
+    @property
+    def projects(self) -> Path:
+        return self.home / ".claude" / "projects"
+
+    @property
+    def mirror(self) -> Path:
+        return self.agentihooks / "memory-mirror"
+
+    @property
+    def trash(self) -> Path:
+        return self.agentihooks / "trash"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()}
+        env.update(HOME=str(self.home), MEMORY_MIRROR_HOSTNAME=self.hostname, MEMORY_MIRROR_REMOTE=self.remote)
+        if self.role:
+            env["MEMORY_MIRROR_ROLE"] = self.role
+        env.update(self.extra_env)
+        return env
+
+    def project(self, name: str, marker: str = "pyproject.toml", where: str = "dev") -> Path:
+        """Create a project repo at ~/<where>/<name> with a marker and its Claude dir; returns its memory dir."""
+        root = self.home / where / name
+        root.mkdir(parents=True, exist_ok=True)
+        (root / ".git").mkdir(exist_ok=True)
+        (root / marker).touch()
+        claude = self.projects / encode(root)
+        claude.mkdir(parents=True, exist_ok=True)
+        return claude / "memory"
+
+    def memory(self, name: str, where: str = "dev") -> Path:
+        return self.projects / encode(self.home / where / name) / "memory"
+
+    def write(self, name: str, rel: str, text: str) -> Path:
+        path = self.memory(name) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def run(self, *args: str, check: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "pipeline", *args], env=self.env(), cwd=cwd or self.home,
+                                capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"memory-sync {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def doit(self, *args: str) -> subprocess.CompletedProcess:
+        """`doit <args>` from the repo root, as a developer runs the task graph."""
+        result = subprocess.run([sys.executable, "-m", "doit", *args], env=self.env(), cwd=REPO_ROOT,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError(f"doit {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def tick(self) -> subprocess.CompletedProcess:
+        return self.run("sync-now", check=True)
+
+    def files(self, name: str) -> dict[str, str]:
+        memory = self.memory(name)
+        if not memory.is_dir():
+            return {}
+        return {p.relative_to(memory).as_posix(): p.read_text() for p in sorted(memory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def origin(tmp_path) -> Path:
+    path = tmp_path / "origin.git"
+    git("init", "-q", "--bare", str(path))
+    return path
+
+
+@pytest.fixture
+def make_machine(tmp_path, origin):
+    def make(hostname: str, role: str, **extra_env: str) -> Machine:
+        root = tmp_path / hostname
+        (root / "home").mkdir(parents=True)
+        return Machine(root, hostname, role, str(origin), dict(extra_env))
+
+    return make
+
+
+def origin_refs(origin: Path) -> dict[str, str]:
+    out = git("for-each-ref", "--format=%(refname) %(objectname)", cwd=origin)
+    return dict(line.split() for line in out.splitlines())
+
+
+def main_files(origin: Path, ref: str = "main") -> dict[str, str]:
+    names = git("ls-tree", "-r", "--name-only", ref, cwd=origin).splitlines()
+    return {name: git("show", f"{ref}:{name}", cwd=origin) for name in names}
+
+
+def every_path_on(origin: Path) -> set[str]:
+    """Every path in every commit of every ref on origin."""
+    paths: set[str] = set()
+    for commit in git("rev-list", "--all", cwd=origin).split():
+        paths.update(git("ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines())
+    return paths
