@@ -62,10 +62,10 @@ def task_tick() -> Iterator[dict]:
     try:
         role = current_role()
     except FatalError as exc:  # bad configuration: the tick fails with the message, `doit list` still works
-        yield {"name": None, "doc": "one tick of the memory mirror", "actions": [_fail(mask(str(exc)))]}
+        yield {"basename": "tick", "doc": "one tick of the memory mirror", "actions": [_fail(mask(str(exc)))]}
         return
     if not role.steps:
-        yield {"name": None, "doc": "one tick of the memory mirror",
+        yield {"basename": "tick", "doc": "one tick of the memory mirror", "verbosity": 2,
                "actions": [_say(f"role {role.name}: nothing to do (set MEMORY_MIRROR_ROLE to sync)")]}
         return
     yield {"name": None, "doc": f"one tick of the memory mirror (role {role.name}: {' -> '.join(role.steps)})"}

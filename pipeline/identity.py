@@ -58,6 +58,7 @@ class Decoder:
     def __init__(self, root: str = "/"):
         self.root = root
         self._listings: dict[str, list[str]] = {}
+        self.visits = 0  # (directory, position) pairs searched: bounded by dirs x name length
 
     def _subdirs(self, directory: str) -> list[str]:
         if directory not in self._listings:
@@ -74,9 +75,12 @@ class Decoder:
         memo: dict[tuple[str, int], list[str]] = {}
 
         def walk(directory: str, pos: int) -> list[str]:
-            if (directory, pos) in memo:
-                return memo[(directory, pos)]
-            found: list[str] = []
+            # keyed by the real directory: symlinked aliases of one dir are searched once
+            seen = (os.path.realpath(directory), pos)
+            if seen in memo:
+                return memo[seen]
+            self.visits += 1
+            found: dict[str, str] = {}  # real path -> the first path that reached it
             for name in self._subdirs(directory):
                 part = encode_path(name)
                 if not encoded.startswith(part, pos):
@@ -84,11 +88,12 @@ class Decoder:
                 end = pos + len(part)
                 child = os.path.join(directory, name)
                 if end == len(encoded):
-                    found.append(child)
+                    found.setdefault(os.path.realpath(child), child)
                 elif encoded[end] == "-":
-                    found.extend(walk(child, end + 1))
-            memo[(directory, pos)] = found
-            return found
+                    for path in walk(child, end + 1):
+                        found.setdefault(os.path.realpath(path), path)
+            memo[seen] = list(found.values())
+            return memo[seen]
 
         if encoded == "-":
             return [self.root]

@@ -18,10 +18,10 @@ def is_memory_relpath(rel: str) -> bool:
         return False
     if any(part in EXCLUDED_DIRS for part in parts[:-1]):
         return False
-    name = parts[-1]
-    if TEMP_MARKER in name:
-        return False
-    return not any(fnmatchcase(name, pattern) for pattern in EXCLUDED_FILES)
+    # like rsync's filter, a pattern excludes a directory of that name with everything in it
+    return not any(
+        TEMP_MARKER in part or any(fnmatchcase(part, pattern) for pattern in EXCLUDED_FILES) for part in parts
+    )
 
 
 def is_key_name(name: str) -> bool:

@@ -136,8 +136,9 @@ class Machine:
         return env
 
     def short(self, text: str) -> str:
-        """Paths in output: this machine's HOME as ~, its Claude project dir as <project-dir>."""
-        return text.replace(str(self.claude_dir), "~/.claude/projects/<project-dir>").replace(str(self.home), "~")
+        """Paths in output: this machine's HOME as ~, its Claude project dir as <project-dir>, the demo dir as $DEMO."""
+        return (text.replace(str(self.claude_dir), "~/.claude/projects/<project-dir>")
+                .replace(str(self.home), "~").replace(str(self.root.parent), "$DEMO"))
 
     def setup(self) -> None:
         """A git checkout of the project (agent.yml marks its root) and the Claude dir of a session in it."""
@@ -188,7 +189,7 @@ class Machine:
         print(f"\n  {self.name}: ~/.claude/projects/<project-dir>/memory/"
               + ("" if files else "  (empty)" if self.memory.is_dir() else "  (does not exist yet)"))
         for rel in files:
-            print(f"    {rel}")
+            print(f"    {rel}" + ("    <- not memory: never synced" if rel.endswith(".jsonl") else ""))
             if contents and (not only or rel in only or any(rel.startswith(o.split(".")[0]) for o in only)):
                 block((self.memory / rel).read_text().splitlines(), indent="        | ")
 
@@ -197,6 +198,13 @@ NOISE = re.compile(
     r"^(resolve: |commit: nothing changed|merge: up to date|fetch: origin/main unchanged|"
     r"push: .*already up to date|snapshot: \d+ keys, 0 files changed)"
 )
+
+
+def realign(lines: list[str]) -> list[str]:
+    """Columns separated by 2+ spaces, aligned again (after paths in them were shortened)."""
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines if line.strip()]
+    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows), default=0))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
 def is_news(line: str) -> bool:
@@ -251,10 +259,11 @@ def step_0(origin: Path, machines: list[Machine]) -> None:
     """)
     for machine in machines:
         machine.setup()
-    print()
-    print(f"  {'machine':9} {'role':12} {'Claude Code runs in (cwd)':32} Claude project dir name")
     for machine in machines:
-        print(f"  {machine.name:9} {machine.role:12} {'~/' + machine.session_rel:32} {machine.claude_dir.name}")
+        print(f"\n  {machine.name} ({machine.role})  HOME=$DEMO/{machine.name}/home")
+        print(f"    project checkout   ~/{machine.project_rel}   (agent.yml, .git)")
+        print(f"    Claude Code cwd    ~/{machine.session_rel}")
+        print(f"    Claude project dir ~/.claude/projects/{machine.claude_dir.name}/")
 
     say("""
         Next to memory/ Claude also keeps things that must never leave a machine: session
@@ -276,7 +285,7 @@ def step_0(origin: Path, machines: list[Machine]) -> None:
     for machine in machines:
         done = machine.cli("identities")
         print(f"\n  $ memory-sync identities    # on {machine.name}")
-        block([machine.short(line) for line in done.stdout.splitlines()])
+        block(realign(machine.short(done.stdout).splitlines()))
         check(done.returncode == 0 and f" {KEY} " in done.stdout,
               f"{machine.name}: {machine.claude_dir.name} -> {KEY}", done.stdout + done.stderr)
 
@@ -357,6 +366,7 @@ def step_3(origin: Path, laptop: Machine, build: Machine, pod: Machine) -> None:
     pod.tick()
     check(pod.read("deploy_notes.md") == NOTES_V3_LAPTOP and not any(".conflict-" in f for f in pod.files()),
           "pod-1: took the laptop's text, no conflict (it had not edited the file)")
+    say("The laptop ticks again: main holds its own text, so there is nothing to merge.")
     laptop.tick()
     check(laptop.read("deploy_notes.md") == NOTES_V3_LAPTOP, "laptop: its own text is untouched")
 
@@ -419,6 +429,9 @@ def main() -> int:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
+    if shutil.which("git") is None:
+        print("error: git is not installed (scripts/setup.sh installs it)", file=sys.stderr)
+        return 2
     if args.dir:
         root = args.dir.resolve()
         if root.exists() and any(root.iterdir()):
@@ -426,11 +439,6 @@ def main() -> int:
         root.mkdir(parents=True, exist_ok=True)
     else:
         root = Path(tempfile.mkdtemp(prefix="memory-mirror-demo-")).resolve()
-    for tool in ("git",):
-        if shutil.which(tool) is None:
-            print(f"error: {tool} is not installed (scripts/setup.sh installs it)", file=sys.stderr)
-            return 2
-
     origin = root / "origin.git"
     laptop = Machine("laptop", "authority", root / "laptop", "dev/finops", "dev/finops", origin, args.verbose)
     build = Machine("build-01", "contributor", root / "build-01", "ci/workspace/finops", "ci/workspace/finops",
@@ -438,7 +446,7 @@ def main() -> int:
     pod = Machine("pod-1", "consumer", root / "pod-1", "srv/agents/finops", "srv/agents/finops/services/billing",
                   origin, args.verbose)
     machines = [laptop, build, pod]
-    print(f"Memory Mirror demo in {root}")
+    print(f"Memory Mirror demo in {root}  (shown as $DEMO below)")
     try:
         step_0(origin, machines)
         step_1(origin, laptop, build, pod)
@@ -446,6 +454,9 @@ def main() -> int:
         step_3(origin, laptop, build, pod)
         step_4(origin, laptop, build, pod)
         step_5(origin, machines)
+    except (OSError, subprocess.SubprocessError) as exc:  # a broken step: say so, never "all passed"
+        detail = getattr(exc, "stderr", None) or ""
+        check(False, f"the demo stopped: {exc}", str(detail).strip())
     finally:
         heading("Result")
         total = check.passed + len(check.failed)

@@ -37,6 +37,8 @@ def run(ctx: Context) -> None:
             ctx.git.update_ref(ORIGIN_MAIN, commit)
             write_base(ctx, commit, set(local_keys(ctx, load_identities(ctx))))
             ctx.state.write("fetch", {"main": commit})
+            # main now is this snapshot: the next tick starts from it instead of rebuilding it
+            ctx.state.write("snapshot", {**snapshot, "base": commit})
         ctx.say(f"push: main -> {commit[:12]}" + (" (unchanged)" if commit == fetched else ""))
     elif "stale info" in outcome.summary(MAIN):
         ctx.say("push: authority push lease invalidated (main moved since it was fetched); "

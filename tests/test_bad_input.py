@@ -1,0 +1,107 @@
+"""Bad input: one clear line, a non-zero exit, and nothing changed on disk or on the remote."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import main_files, origin_refs
+
+
+def snapshot_of(*roots: Path) -> dict[str, bytes]:
+    found = {}
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.exists() else []:
+            if path.is_file() and "logs" not in path.parts:
+                found[str(path)] = path.read_bytes()
+    return found
+
+
+@pytest.fixture
+def seeded(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    laptop.tick()
+    pod = make_machine("pod-1", "consumer")
+    pod.project("finops")
+    pod.write("finops", "MEMORY.md", "pod's own\n")
+    return pod
+
+
+def assert_rejected_cleanly(machine, origin, expected: str):
+    refs = origin_refs(origin)
+    before = snapshot_of(machine.home / ".claude")
+    result = machine.run("sync-now")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert snapshot_of(machine.home / ".claude") == before
+    assert not machine.mirror.exists()
+    assert origin_refs(origin) == refs
+    return lines[0]
+
+
+def test_malformed_roles_yaml(seeded, origin):
+    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
+    (seeded.agentihooks / "roles.yaml").write_text("version: 1\nroles:\n  consumer: {steps: [resolve, merge]}\n")
+    line = assert_rejected_cleanly(seeded, origin, "step 'merge' needs 'fetch' before it in steps")
+    assert str(seeded.agentihooks / "roles.yaml") in line
+
+
+def test_roles_yaml_that_is_not_yaml(seeded, origin):
+    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
+    (seeded.agentihooks / "roles.yaml").write_text("roles: {consumer: [\n")
+    assert_rejected_cleanly(seeded, origin, "not valid YAML")
+
+
+def test_unknown_role(seeded, origin):
+    seeded.role = "supervisor"
+    assert_rejected_cleanly(seeded, origin, "unknown role 'supervisor'")
+
+
+def test_unset_remote(seeded, origin):
+    seeded.remote = ""
+    assert_rejected_cleanly(seeded, origin, "MEMORY_MIRROR_REMOTE is not set")
+
+
+def test_unreachable_remote(seeded, origin):
+    seeded.remote = str(origin.parent / "no-such-repo.git")
+    assert_rejected_cleanly(seeded, origin, "cannot reach MEMORY_MIRROR_REMOTE")
+
+
+def test_garbage_in_env_file_names_the_line(seeded, origin):
+    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
+    (seeded.agentihooks / ".env").write_text("MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n")
+    assert_rejected_cleanly(seeded, origin, ".env:2: cannot parse")
+
+
+def test_credentials_in_the_remote_url_never_appear_in_output_or_logs(seeded, origin):
+    seeded.remote = "https://alice:s3cr3t-token@127.0.0.1:9/org/repo.git"
+    result = seeded.run("sync-now")
+    assert result.returncode != 0
+    assert "s3cr3t-token" not in result.stdout + result.stderr
+    assert "https://***@127.0.0.1:9/org/repo.git" in result.stderr
+    logs = seeded.agentihooks / "logs"
+    for log in logs.rglob("*") if logs.exists() else []:
+        assert "s3cr3t-token" not in log.read_text()
+
+
+def test_a_missing_claude_projects_dir_is_not_an_error(make_machine, origin):
+    pod = make_machine("pod-new", "contributor")
+    result = pod.run("sync-now")
+    assert result.returncode == 0, result.stderr
+    assert "no Claude projects dir" in result.stdout
+    assert not (pod.home / ".claude").exists()
+
+
+def test_role_off_does_nothing(make_machine, origin):
+    machine = make_machine("idle", "off")
+    machine.project("finops")
+    machine.write("finops", "MEMORY.md", "x\n")
+    result = machine.run("sync-now")
+    assert result.returncode == 0
+    assert "nothing to do" in result.stdout
+    assert origin_refs(origin) == {} and not machine.mirror.exists()

@@ -1,0 +1,106 @@
+"""Decoding Claude's project dir names and naming each project by its markers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipeline.identity import Decoder, collisions, encode_path, find_boundary, resolve_all, resolve_one
+
+
+def make(root: Path, rel: str, *markers: str) -> Path:
+    path = root / rel
+    path.mkdir(parents=True, exist_ok=True)
+    for marker in markers:
+        (path / marker).mkdir() if marker == ".git" else (path / marker).touch()
+    return path
+
+
+def test_encoding_replaces_every_non_alphanumeric_character_without_collapsing():
+    assert encode_path("/home/u/my_app.v2") == "-home-u-my-app-v2"
+    assert encode_path("/a b/.x") == "-a-b--x"
+
+
+def test_decoding_finds_dirs_whose_names_contain_dashes_dots_and_spaces(tmp_path):
+    target = make(tmp_path, "my_app.v2/sub dir/x-y")
+    assert Decoder().candidates(encode_path(str(target))) == [str(target)]
+
+
+def test_several_real_paths_with_one_encoding_are_all_found_and_the_project_root_preferred(tmp_path):
+    nested = make(tmp_path, "api/v2")
+    flat = make(tmp_path, "api-v2", "pyproject.toml", ".git")
+    identity = resolve_one(encode_path(str(flat)), Decoder(), stop_at=str(tmp_path))
+    assert sorted(identity.candidates) == sorted([str(nested), str(flat)])
+    assert identity.ambiguous
+    assert identity.real_path == str(flat)
+    assert identity.key == "by-project/api-v2"
+
+
+def test_a_name_with_many_dash_runs_resolves_without_exponential_search(tmp_path):
+    # "a", "a-a" and "a-a-a" all lead back to the same dir: "-a" * 30 splits in ~10^7 ways
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    for width in range(1, 4):
+        (loop / "-".join("a" * width)).symlink_to(loop)
+    decoder = Decoder()
+    assert decoder.candidates(encode_path(str(loop)) + "-a" * 30 + "-missing") == []
+    assert decoder.visits < 200
+    assert decoder.candidates(encode_path(str(loop)) + "-a" * 30) != []
+
+
+def test_agent_yml_wins_over_a_nearer_package_marker(tmp_path):
+    agent = make(tmp_path, "agents/finops", "agent.yml")
+    make(tmp_path, "agents", ".git")
+    package = make(tmp_path, "agents/finops/package", "pyproject.toml")
+    assert find_boundary(str(package)) == (str(agent), "agent.yml")
+
+
+def test_the_walk_never_goes_past_the_repo_root(tmp_path):
+    make(tmp_path, "outer", "agent.yml")
+    repo = make(tmp_path, "outer/repo", ".git")
+    inside = make(tmp_path, "outer/repo/src")
+    assert find_boundary(str(inside)) == (str(repo), ".git")
+
+
+def test_a_package_marker_wins_over_the_repo_root(tmp_path):
+    make(tmp_path, "mono", ".git")
+    package = make(tmp_path, "mono/libs/core", "package.json")
+    assert find_boundary(str(make(tmp_path, "mono/libs/core/src"))) == (str(package), "package.json")
+
+
+def test_deleted_or_markerless_dirs_land_under_unmapped(tmp_path):
+    plain = make(tmp_path, "plain")
+    gone = encode_path(str(tmp_path / "deleted" / "project"))
+    assert resolve_one(encode_path(str(plain)), Decoder(), stop_at=str(tmp_path)).key == \
+        f"_unmapped/{encode_path(str(plain))}"
+    assert resolve_one(gone, Decoder(), stop_at=str(tmp_path)).key == f"_unmapped/{gone}"
+
+
+def test_resolve_all_uses_the_cache_until_the_marker_disappears(tmp_path):
+    projects = tmp_path / "projects"
+    repo = make(tmp_path, "work/finops", "pyproject.toml", ".git")
+    (projects / encode_path(str(repo))).mkdir(parents=True)
+    first = resolve_all(projects, {}, stop_at=str(tmp_path))
+    assert [i.key for i in first] == ["by-project/finops"] and first[0].marker == "pyproject.toml"
+    os.remove(repo / "pyproject.toml")
+    again = resolve_all(projects, {i.encoded: i for i in first}, stop_at=str(tmp_path))
+    assert again[0].key == "by-project/finops" and again[0].marker == ".git"
+
+
+def test_collisions_flag_different_roots_with_one_key_but_not_fan_out(tmp_path):
+    projects = tmp_path / "projects"
+    one = make(tmp_path, "org-a/publisher", ".git")
+    two = make(tmp_path, "org-b/publisher", ".git")
+    sub = make(tmp_path, "org-a/publisher/src")
+    for path in (one, two, sub):
+        (projects / encode_path(str(path))).mkdir(parents=True)
+    found = resolve_all(projects, {}, stop_at=str(tmp_path))
+    assert collisions(found) == {"by-project/publisher": sorted([str(one), str(two)])}
+
+
+def test_hundreds_of_projects_each_get_their_own_key(tmp_path):
+    projects = tmp_path / "projects"
+    for index in range(300):
+        repo = make(tmp_path, f"work/team-{index % 7}/svc_{index}", "pyproject.toml")
+        (projects / encode_path(str(repo))).mkdir(parents=True)
+    found = resolve_all(projects, {}, stop_at=str(tmp_path))
+    assert len({i.key for i in found}) == 300
