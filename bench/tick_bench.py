@@ -9,6 +9,8 @@ median of --reps repetitions of:
   in-proc no-change run_tasks("tick", "wait=0") inside this process (as a daemon would), nothing changed
   in-proc 1%        the same after editing 1% of the memory files
   git status        `git status` in $AGENTIHOOKS_HOME/memory-mirror (subprocess), the floor
+  after-change      (extra) the tick right after a 1% tick, with nothing new to sync; every 1% rep is
+                    followed by one, so each 1% tick starts from a settled mirror
 
 Usage: python bench/tick_bench.py [--sizes 20x10,200x20,500x20] [--reps 7] [--warmup 2] [--profile]
 """
@@ -203,9 +205,11 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
         status.append(machine.git_status())
         whole_nc.append(machine.whole_tick())
     edited = 0
+    whole_after = []
     for _ in range(reps):
         edited = machine.edit_one_percent()
         whole_pct.append(machine.whole_tick())
+        whole_after.append(machine.whole_tick())
     log(f"[{n}x{m}] whole-command cells done")
     for _ in range(warmup):
         machine.in_process_tick()
@@ -215,9 +219,11 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
         for _ in range(reps):
             status.append(machine.git_status())
             inproc_nc.append(machine.in_process_tick())
+    inproc_after = []
     for _ in range(reps):
         machine.edit_one_percent()
         inproc_pct.append(machine.in_process_tick())
+        inproc_after.append(machine.in_process_tick())
     log(f"[{n}x{m}] in-process cells done ({time.perf_counter() - t0:.0f} s for this size)")
     return {
         "size": f"{n}x{m}", "files": n * m, "edited": edited, "machine": machine,
@@ -225,7 +231,7 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
         "inproc_nc": med_ms(inproc_nc), "inproc_pct": med_ms(inproc_pct), "status": med_ms(status),
         "actions": {s: med_ms(v) for s, v in timer.actions.items()},
         "bodies": {s: med_ms(v) for s, v in timer.bodies.items()},
-        "inproc_nc_samples": inproc_nc,
+        "whole_after": med_ms(whole_after), "inproc_after": med_ms(inproc_after),
     }
 
 
@@ -233,7 +239,8 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
     print(f"\nMachine: {platform.node() or '?'}, nproc={os.cpu_count()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}, "
           f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}, "
-          f"rsync {'yes' if shutil.which('rsync') else 'no (pure-Python copy)'}")
+          f"rsync {'yes' if shutil.which('rsync') else 'no (pure-Python copy)'}, "
+          f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"Role authority, origin = local bare repo; 1 seed tick, {warmup} warm-up ticks per mode; "
           f"median of {reps} repetitions per cell; times in ms.\n")
     print("| size (projects x files) | files | edited (1%) | git status | whole no-change | whole 1% "
@@ -245,6 +252,12 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
               f"| {r['whole_pct']:.0f} | {r['inproc_nc']:.0f} | {r['inproc_pct']:.0f} "
               f"| {r['inproc_nc'] / r['status']:.1f}x | {r['whole_pct'] / r['whole_nc']:.2f}x "
               f"| {r['inproc_pct'] / r['inproc_nc']:.2f}x |")
+    print("\nExtra: the tick right after a 1% tick, with nothing new to sync (median ms):\n")
+    print("| size | whole after-change | in-proc after-change | in-proc after-change / in-proc no-change |")
+    print("|---|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['size']} | {r['whole_after']:.0f} | {r['inproc_after']:.0f} "
+              f"| {r['inproc_after'] / r['inproc_nc']:.2f}x |")
     last = results[-1]
     verdict = "PASS" if last["inproc_nc"] <= 3 * last["status"] else "FAIL"
     print(f"\nTarget: in-process no-change tick at {last['size']} within 3x of git status: "
@@ -261,21 +274,38 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
         print(f"| {r['size']} | " + " | ".join(cells) + f" | {rest:.0f} | {r['inproc_nc']:.0f} |")
 
 
-def profile_tick(machine: Machine, top: int) -> None:
-    """cProfile one in-process no-change tick; print the top functions by cumulative and by own time."""
+def profile_tick(machine: Machine, top: int, ticks: int = 3) -> None:
+    """cProfile `ticks` in-process no-change ticks; print the top functions by cumulative time (pipeline code
+    and the libraries it calls) and by own time. Times are totals over the ticks, profiler overhead included."""
+    machine.in_process_tick()  # settle: the tick after a changed one is not a no-change tick
     profiler = cProfile.Profile()
-    profiler.enable()
-    elapsed = machine.in_process_tick()
-    profiler.disable()
-    print(f"\ncProfile of one in-process no-change tick at {machine.root.name} ({elapsed * 1000:.0f} ms "
-          "unprofiled-equivalent wall, profiler overhead included):")
-    for order in ("cumulative", "tottime"):
+    walls = []
+    for _ in range(ticks):
+        profiler.enable()
+        walls.append(machine.in_process_tick())
+        profiler.disable()
+    print(f"\ncProfile of {ticks} in-process no-change ticks at {machine.root.name} "
+          f"(wall per tick under the profiler: {', '.join(f'{w * 1000:.0f}' for w in walls)} ms):")
+    sections = (
+        ("cumulative", r"pipeline/|yaml/__init__|jsonschema/validators|sh/__init__.py:1471|doit_cmd.py", "pipeline "
+         "code and the library entry points it calls"),
+        ("tottime", None, "everything"),
+    )
+    for order, restriction, label in sections:
         stream = io.StringIO()
-        stats = pstats.Stats(profiler, stream=stream)
-        stats.strip_dirs().sort_stats(order).print_stats(top)
+        stats = pstats.Stats(profiler, stream=stream).sort_stats(order)
+        stats.print_stats(*([restriction, top] if restriction else [top]))
         text = stream.getvalue()
-        print(f"\n--- top {top} by {order} ---")
-        print(text[text.find("   ncalls"):].rstrip())
+        print(f"\n--- top {top} by {order} ({label}) ---")
+        print(text[text.find("   ncalls"):].rstrip().replace(site_prefix(), "").replace(str(REPO) + "/", ""))
+
+
+def site_prefix() -> str:
+    import doit
+    return str(Path(doit.__file__).resolve().parent.parent) + "/"
+
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:

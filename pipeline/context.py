@@ -47,11 +47,20 @@ class Context:
         return self.settings.remote
 
 
+def _quiet_logger() -> logging.Logger:
+    """A dry run writes no log."""
+    logger = logging.getLogger(LOGGER + "-dry-run")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+    return logger
+
+
 def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = print) -> Context:
     settings = load_settings()
     table = load_roles(settings.roles_file)
     role = table.get(role_name) if role_name else resolve_role(settings, table)
-    log = setup_logging(settings.logs_dir / "sync-daemon.log") if not dry_run else logging.getLogger(LOGGER + ".dry")
+    log = setup_logging(settings.logs_dir / "sync-daemon.log") if not dry_run else _quiet_logger()
     runner = Runner(dry_run=dry_run, echo=echo)
     return Context(
         settings=settings,

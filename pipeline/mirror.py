@@ -29,7 +29,7 @@ def ensure_mirror(ctx: Context) -> None:
     if mirror.exists() and any(mirror.iterdir()):
         raise FatalError(f"{mirror} exists and is not a git repository. Move it away or set MEMORY_MIRROR_DIR.")
     ctx.git.init(remote)
-    ctx.say(f"mirror: created {mirror} (origin {ctx.settings.masked_remote})")
+    ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
 
 
 def load_identities(ctx: Context) -> list[Identity]:

@@ -8,11 +8,15 @@ from typing import Any
 from pipeline.fsops import atomic_write
 
 
+# what a dry run would have written, per state dir: kept in memory for the later steps of the same run
+_DRY_WRITES: dict[Path, dict[str, Any]] = {}
+
+
 class State:
     def __init__(self, directory: Path, dry_run: bool = False):
         self.directory = directory
         self.dry_run = dry_run
-        self._dry: dict[str, Any] = {}  # a dry run keeps what it would write in memory
+        self._dry = _DRY_WRITES.setdefault(directory, {}) if dry_run else {}
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.json"

@@ -46,6 +46,7 @@ def run(ctx: Context) -> None:
         ctx.runner.run("git", "mktree", mutating=True)
         ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)
         ctx.runner.run("git", "update-ref", f"refs/heads/{ctx.settings.host_branch}", "<S>", mutating=True)
+        ctx.state.write("snapshot", {"commit": "<S>", "base": base})
         return
     local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
                       for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}

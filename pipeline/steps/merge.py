@@ -65,6 +65,9 @@ def run(ctx: Context) -> None:
         return
     keys = local_keys(ctx, load_identities(ctx))
     base, merged = read_base(ctx)
+    if ctx.dry_run and not ctx.git.rev_parse(main):
+        ctx.say(f"merge: would merge origin/main {main[:12]} into local memory (not fetched in a dry run)")
+        return
     if base and base != main and not ctx.git.rev_parse(base):
         base = None  # the mirror was recreated: merge as if for the first time (nothing counts as deleted)
     first_time = set(keys) - merged if base else set(keys)

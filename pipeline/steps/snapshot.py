@@ -73,8 +73,9 @@ def run(ctx: Context) -> None:
     projects = ctx.settings.claude_projects
     target = worktree(ctx)
     if ctx.dry_run:
-        rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(skipped))
-        ctx.say(f"snapshot: would copy memory of {len(keys)} keys into {target}")
+        changed = rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(skipped)) if target.is_dir() else []
+        ctx.state.write("worktree", {"dirty": True})
+        ctx.say(f"snapshot: would copy memory of {len(keys)} keys into {target} ({len(changed)} files changed)")
         return
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
     if fan_out:

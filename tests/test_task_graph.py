@@ -1,0 +1,92 @@
+"""The tick as a doit task graph: `doit list`, partial chains, single steps, dry runs, and `memory-sync plan`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import REPO_ROOT, main_files, origin_refs
+
+
+def doit(machine, *args):
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=REPO_ROOT, env=machine.env(),
+                          capture_output=True, text=True)
+
+
+def test_doit_list_shows_one_task_per_step_of_the_role(make_machine):
+    contributor = make_machine("build-01", "contributor")
+    listing = doit(contributor, "list", "--all").stdout
+    names = [line.split()[0] for line in listing.splitlines()]
+    assert names == ["tick", "tick:commit", "tick:fetch", "tick:merge", "tick:push", "tick:resnapshot",
+                     "tick:resolve", "tick:snapshot"]
+    consumer = make_machine("pod-1", "consumer")
+    names = [line.split()[0] for line in doit(consumer, "list", "--all").stdout.splitlines()]
+    assert names == ["tick", "tick:fetch", "tick:merge", "tick:resolve"]
+
+
+def test_a_task_runs_the_chain_up_to_it_and_s_runs_one_step_alone(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    assert doit(laptop, "tick").returncode == 0
+    laptop.write("finops", "MEMORY.md", "v2\n")
+    partial = doit(laptop, "tick:merge")
+    assert partial.returncode == 0, partial.stderr
+    assert [line.split(":")[0] for line in partial.stdout.splitlines()] == \
+        ["resolve", "snapshot", "commit", "fetch", "merge"]
+    assert main_files(origin)["by-project/finops/memory/MEMORY.md"] == "v1\n"  # push did not run
+    alone = doit(laptop, "-s", "tick:fetch")
+    assert alone.returncode == 0, alone.stderr
+    assert [line.split(":")[0] for line in alone.stdout.splitlines()] == ["fetch"]
+
+
+def test_a_dry_run_prints_every_mutating_command_and_changes_nothing(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    laptop.tick()
+    laptop.write("finops", "MEMORY.md", "v2\n")
+    refs = origin_refs(origin)
+    mirror_head = (laptop.mirror / ".git" / "refs").stat().st_mtime_ns
+    result = doit(laptop, "tick", "dry_run=1")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "would run: rsync" in out
+    assert "would run: git --no-pager" in out and " add -A" in out
+    assert "commit-tree" in out and "push" in out
+    assert origin_refs(origin) == refs
+    assert (laptop.mirror / ".git" / "refs").stat().st_mtime_ns == mirror_head
+    assert "v1" in (laptop.mirror / "projects").joinpath(
+        *[p.name for p in [laptop.memory("finops").parent]], "memory", "MEMORY.md").read_text()
+
+
+def test_plan_shows_the_roles_steps_and_commands_on_a_fresh_machine(make_machine, origin):
+    pod = make_machine("pod-1", "consumer")
+    pod.project("finops")
+    result = pod.run("plan", "--role", "contributor")
+    assert result.returncode == 0, result.stderr
+    assert "role: contributor" in result.stdout
+    assert "steps: resolve -> snapshot -> commit -> fetch -> merge -> resnapshot -> push" in result.stdout
+    assert "would run: git init" in result.stdout
+    assert not pod.mirror.exists()
+
+
+def test_identities_lists_keys_markers_paths_and_flags_collisions(make_machine):
+    machine = make_machine("laptop", "contributor")
+    machine.project("publisher", where="org-a")
+    machine.project("publisher", where="org-b")
+    machine.project("finops", marker="agent.yml")
+    result = machine.run("identities")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ENCODED", "DIR", "KEY", "MARKER", "REAL", "PATH", "NOTE"]
+    finops = next(line for line in lines if "finops" in line)
+    assert "by-project/finops" in finops and "agent.yml" in finops
+    collided = [line for line in lines if "COLLISION" in line]
+    assert len(collided) == 2 and all("by-project/publisher" in line for line in collided)
+
+
+def test_agentihooks_memory_sync_works_as_the_spec_writes_it(make_machine):
+    machine = make_machine("laptop", "off")
+    result = subprocess.run(["agentihooks", "memory-sync", "plan"], env=machine.env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "role: off" in result.stdout
