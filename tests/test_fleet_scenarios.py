@@ -235,3 +235,27 @@ def test_authority_lease_invalidated_loses_nothing_and_next_tick_succeeds(fleet,
         "by-project/finops/memory/peer.md": "from a merged PR\n",
     }
     assert laptop.files("finops") == {"MEMORY.md": "v2\n", "peer.md": "from a merged PR\n"}
+
+
+def test_unmapped_dirs_sync_between_machines_that_have_the_same_encoded_dir(make_machine, origin, tmp_path):
+    from conftest import encode
+    gone = encode(tmp_path / "deleted-checkout")  # no such dir on either machine: unresolvable
+    laptop = make_machine("laptop", "authority")
+    pod = make_machine("pod-1", "consumer")
+    for machine in (laptop, pod):
+        (machine.projects / gone / "memory").mkdir(parents=True)
+    (laptop.projects / gone / "memory" / "old.md").write_text("kept, not lost\n")
+    tick_all(laptop, pod)
+    assert main_files(origin) == {f"_unmapped/{gone}/memory/old.md": "kept, not lost\n"}
+    assert (pod.projects / gone / "memory" / "old.md").read_text() == "kept, not lost\n"
+
+
+def test_commits_carry_our_identity_whatever_the_users_git_setup(make_machine, origin):
+    laptop = make_machine("laptop", "authority", GIT_AUTHOR_NAME="someone else", GIT_COMMITTER_EMAIL="x@y",
+                          GIT_DIR="/nonexistent", GIT_INDEX_FILE="/nonexistent/index")
+    (laptop.home / ".gitconfig").write_text("[user]\n\tname = Wrong\n[commit]\n\tgpgSign = true\n")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    laptop.tick()
+    author = git("log", "-1", "--format=%an <%ae> / %cn <%ce>", "main", cwd=origin).strip()
+    assert author == "memory-mirror (laptop) <memory-mirror@laptop> / memory-mirror (laptop) <memory-mirror@laptop>"
