@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pipeline.commands.fleet import propose, sweep_branches
 from pipeline.commands.identities import identities
 from pipeline.commands.plan import plan
 from pipeline.commands.sync_now import sync_now
@@ -27,6 +28,14 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
     show.set_defaults(func=plan)
     ids = verbs.add_parser("identities", help="show how each Claude project dir maps to a mirror key")
     ids.set_defaults(func=identities)
+    prop = verbs.add_parser("propose", help="propose this machine's memory changes to main (a PR on GitHub)")
+    prop.add_argument("--auto-merge", action="store_true", help="arm `gh pr merge --auto --squash` on the PR")
+    prop.set_defaults(func=propose)
+    sweep = verbs.add_parser("sweep-branches", help="delete remote branches merged into main and idle too long")
+    sweep.add_argument("--idle-days", type=int, metavar="N",
+                       help="idle threshold in days (default MEMORY_MIRROR_SWEEP_IDLE_DAYS, 15)")
+    sweep.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
+    sweep.set_defaults(func=sweep_branches)
     return parser
 
 

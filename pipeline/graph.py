@@ -11,7 +11,7 @@ from pipeline.errors import FatalError
 from pipeline.masking import mask
 from pipeline.reporter import MirrorReporter
 from pipeline.roles import Role, load_roles, resolve_role
-from pipeline.runstep import run_step
+from pipeline.runstep import flag, run_fleet, run_step
 
 STEP_DOCS = {
     "resolve": "map ~/.claude/projects/<encoded>/ dirs to identity keys",
@@ -80,6 +80,35 @@ def task_tick() -> Iterator[dict]:
         }
 
 
+def _chain_up_to(step: str) -> list[str]:
+    """task_dep that refreshes the snapshot first, when this machine's role takes snapshots at all."""
+    try:
+        steps = current_role().steps
+    except FatalError:
+        return []
+    return [f"tick:{step}"] if step in steps else []
+
+
+def task_propose() -> dict:
+    """Propose this machine's memory changes to main (a proposal branch, and a PR on GitHub); auto_merge=1 arms it."""
+    return {
+        "actions": [lambda: run_fleet("propose", auto_merge=flag("auto_merge"))],
+        "task_dep": _chain_up_to("commit"),
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_sweep() -> dict:
+    """Delete remote host and proposal branches merged into main and idle over idle_days; dry_run=1 only shows."""
+    return {
+        "actions": [lambda: run_fleet("sweep", idle_days=get_var("idle_days"))],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def namespace() -> dict:
     """What doit loads tasks from, for `memory-sync` (the repo's dodo.py exposes the same)."""
-    return {"DOIT_CONFIG": doit_config(), "task_tick": task_tick}
+    return {"DOIT_CONFIG": doit_config(), "task_tick": task_tick, "task_propose": task_propose,
+            "task_sweep": task_sweep}

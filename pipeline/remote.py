@@ -22,15 +22,33 @@ def _target(ctx: Context) -> str:
     return "origin" if ctx.git.exists() else ctx.require_remote()
 
 
+LEASE_PREFIX = "refs/heads/mirror/"
+PROPOSALS = "refs/heads/proposal/*"
+
+
 def host_ref(ctx: Context) -> str:
     return f"refs/heads/{ctx.settings.host_branch}"
 
 
-def check_remote(ctx: Context) -> dict[str, str | None]:
-    """Reach origin before anything is written; remember where its main and our host branch are for this run."""
+def lease_ref(role_name: str) -> str:
+    return f"{LEASE_PREFIX}{role_name}-lease"
+
+
+def _watched(ctx: Context) -> list[str]:
+    """The refs a tick of this role needs to know about, all asked for in one ls-remote."""
+    patterns = [MAIN, host_ref(ctx)]
+    if ctx.role.exclusive:
+        patterns.append(lease_ref(ctx.role.name))
+    if ctx.role.pushes_main and any(role.auto_merge for role in ctx.roles.roles.values()):
+        patterns.append(PROPOSALS)
+    return patterns
+
+
+def check_remote(ctx: Context) -> dict[str, str]:
+    """Reach origin before anything is written; remember where its refs are for the rest of this run."""
     ctx.require_remote()
     try:
-        refs = ctx.git.ls_remote(_target(ctx), MAIN, host_ref(ctx))
+        refs = ctx.git.ls_remote(_target(ctx), *_watched(ctx))
     except CalledProcessError as exc:
         ctx.log.error("ls-remote failed: %s", exc)
         raise _unreachable(ctx, exc.stderr_text) from None
@@ -38,8 +56,8 @@ def check_remote(ctx: Context) -> dict[str, str | None]:
     return refs
 
 
-def remote_refs(ctx: Context) -> dict[str, str | None]:
-    """origin's main and host branch as this process last saw them (checked once per run, updated on push)."""
+def remote_refs(ctx: Context) -> dict[str, str]:
+    """origin's refs as this process last saw them (checked once per run, updated on push)."""
     checked = ctx.state.read("remote", {})
     if checked.get("pid") == os.getpid():
         return checked["refs"]
@@ -47,7 +65,7 @@ def remote_refs(ctx: Context) -> dict[str, str | None]:
 
 
 def remote_main(ctx: Context) -> str | None:
-    return remote_refs(ctx)[MAIN]
+    return remote_refs(ctx).get(MAIN)
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,9 @@ def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force
     known = remote_refs(ctx)
     for spec in refspecs:
         source, ref = spec.lstrip("+").split(":", 1)
-        if outcome.ok(ref):
+        if outcome.ok(ref) and source:
             known[ref] = source
+        elif outcome.ok(ref):
+            known.pop(ref, None)
     ctx.state.write("remote", {"refs": known, "pid": os.getpid()})
     return outcome

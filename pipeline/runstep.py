@@ -1,11 +1,12 @@
-"""The doit action behind every `tick:<step>` task: build the context, hold the lock, run the step.
+"""The doit actions behind the tasks: build the context, hold the lock, run a step (or a fleet command).
 
-A FatalError becomes a doit TaskFailed carrying its one-line message; the outcome is recorded for status.
+A FatalError becomes a doit TaskFailed carrying its one-line message; a tick's outcome is recorded for status.
 """
 from __future__ import annotations
 
 import importlib
 import time
+from typing import Callable
 
 from doit import get_var
 from doit.exceptions import TaskFailed
@@ -23,29 +24,47 @@ def flag(name: str) -> bool:
     return str(get_var(name, "") or "").lower() in ("1", "true", "yes", "on")
 
 
-def _record(ctx: Context, ok: bool, message: str) -> None:
+def _record(ctx: Context, ok: bool, message: str, exit_code: int) -> None:
     if not ctx.dry_run:
         ctx.state.write("last_tick", {"time": int(time.time()), "ok": ok, "role": ctx.role.name,
-                                      "message": message})
+                                      "message": message, "exit": exit_code})
 
 
-def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
+def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callable[[Context], bool],
+             record: bool) -> TaskFailed | None:
     ctx = None
     try:
         ctx = load_context(dry_run=flag("dry_run"), role_name=get_var("role"))
-        if first and not ctx.dry_run and any(s in ctx.role.steps for s in TOUCHES_REMOTE):
+        if checks_remote(ctx) and not ctx.dry_run:
             check_remote(ctx)  # configuration and the remote are checked before anything is written
         if not ctx.dry_run:
             hold_tick_lock(ctx.settings.home / "tick.lock", float(get_var("wait", "600")), echo=ctx.say)
         if ctx.dry_run:
-            ctx.say(f"[{step}]")
-        importlib.import_module(f"pipeline.steps.{step}").run(ctx)
-        if last:
-            _record(ctx, True, "ok")
+            ctx.say(f"[{label}]")
+        body(ctx)
+        if record:
+            _record(ctx, True, "ok", 0)
     except FatalError as exc:
         message = mask(str(exc))
         if ctx is not None:
-            ctx.log.error("tick:%s failed: %s", step, message)
-            _record(ctx, False, f"{step}: {message}")
+            ctx.log.error("%s failed: %s", label, message)
+            if record:
+                _record(ctx, False, f"{label}: {message}", getattr(exc, "exit_code", 1))
         return TaskFailed(message)
     return None
+
+
+def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
+    """One tick step; the first one checks the remote (when the role uses it), the last records the outcome."""
+    return _guarded(
+        step,
+        lambda ctx: importlib.import_module(f"pipeline.steps.{step}").run(ctx),
+        lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE),
+        record=last,
+    )
+
+
+def run_fleet(command: str, **options) -> TaskFailed | None:
+    """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options)."""
+    function = getattr(importlib.import_module(f"pipeline.fleet.{command}"), command)
+    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, record=False)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.commands.run_tasks import run_tasks
+from pipeline.commands.run_tasks import run_tick
 
 
 def sync_now(args: argparse.Namespace) -> int:
-    return run_tasks("tick", f"wait={0 if args.no_wait else args.wait}")
+    return run_tick(f"wait={0 if args.no_wait else args.wait}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.fleet.trusted import accept_trusted
 from pipeline.mirror import ensure_mirror, load_identities, local_keys, write_base
 from pipeline.remote import push_refs, remote_main
 
@@ -18,7 +19,7 @@ def seed(ctx: Context) -> bool:
         return False
     ctx.git.update_ref(ORIGIN_MAIN, snapshot)
     write_base(ctx, snapshot, set(local_keys(ctx, load_identities(ctx))))
-    ctx.state.write("fetch", {"main": snapshot})
+    ctx.state.write("fetch", {"main": snapshot, "remote": snapshot})
     ctx.say(f"fetch: origin had no main; seeded it from this machine ({snapshot[:12]})")
     return True
 
@@ -31,11 +32,13 @@ def run(ctx: Context) -> None:
             return
         if not ctx.role.can("seed"):
             ctx.say("fetch: origin has no main yet; nothing to merge until a contributor or the authority seeds it")
-        ctx.state.write("fetch", {"main": None})
+        ctx.state.write("fetch", {"main": None, "remote": None})
         return
     if ctx.git.rev_parse(ORIGIN_MAIN) != sha:
         ctx.git.fetch(f"+{MAIN}:{ORIGIN_MAIN}")
         ctx.say(f"fetch: origin/main is {sha[:12]}")
     else:
         ctx.say(f"fetch: origin/main unchanged ({sha[:12]})")
-    ctx.state.write("fetch", {"main": sha})
+    # a push-main role merges what it fetched plus the clean proposals of trusted hosts; the lease stays on origin's
+    main = accept_trusted(ctx, sha) if ctx.role.pushes_main else sha
+    ctx.state.write("fetch", {"main": main, "remote": sha})

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.tools.run import Result, Runner
+from pipeline.tools.run import CalledProcessError, Result, Runner
 
 # GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
 _KEPT_GIT_VARS = frozenset(
@@ -13,6 +13,7 @@ _KEPT_GIT_VARS = frozenset(
      "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL"}
 )
 ZERO_SHA = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def no_git_env(hostname: str) -> dict[str, str]:
@@ -90,12 +91,13 @@ class Git:
         self.env = no_git_env(hostname)
 
     def _git(self, *args: str, mutating: bool = False, check: bool = True, stdin: bytes | None = None,
-             hint: str = "") -> Result:
+             hint: str = "", index: Path | None = None) -> Result:
         # ls-remote runs before the mirror exists (the remote is checked before anything is written)
         cwd = self.repo if self.repo.is_dir() else Path.home()
+        env = self.env if index is None else {**self.env, "GIT_INDEX_FILE": str(index)}
         return self.runner.run(
             "git", "--no-pager", "-c", "commit.gpgSign=false", "-c", "core.quotePath=false", *args,
-            cwd=cwd, env=self.env, stdin=stdin, check=check, mutating=mutating, hint=hint,
+            cwd=cwd, env=env, stdin=stdin, check=check, mutating=mutating, hint=hint,
         )
 
     def exists(self) -> bool:
@@ -184,17 +186,47 @@ class Git:
             sizes[sha] = int(size)
         return sizes
 
-    def ls_remote(self, remote: str, *refs: str) -> dict[str, str | None]:
-        """sha of each ref on the remote (None when it has no such ref); raises when the remote is unreachable."""
-        found: dict[str, str | None] = dict.fromkeys(refs)
-        for line in self._git("ls-remote", "--", remote, *refs).out.splitlines():
+    def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
+        """ref -> sha of the remote's refs matching `patterns`; raises when the remote is unreachable."""
+        found: dict[str, str] = {}
+        for line in self._git("ls-remote", "--", remote, *patterns).out.splitlines():
             sha, name = line.split("\t", 1)
-            if name in found:
-                found[name] = sha
+            found[name] = sha
         return found
 
-    def fetch(self, refspec: str) -> None:
-        self._git("fetch", "-q", "--no-tags", "origin", refspec, mutating=True)
+    def fetch(self, *refspecs: str, prune: bool = False, scratch: bool = False) -> None:
+        """`scratch` fetches only write refs kept for inspection, so a dry run still runs them."""
+        args = ["fetch", "-q", "--no-tags"] + (["--prune"] if prune else [])
+        self._git(*args, "origin", *refspecs, mutating=not scratch)
+
+    def tree_with(self, tree: str, changes: list[tuple[str, str | None, bytes]], index: Path) -> str:
+        """`tree` with each (mode, blob, path) set, or removed where blob is None; built in a scratch index."""
+        self._git("read-tree", tree, index=index)
+        lines = b"".join(
+            (f"{mode} {sha}\t" if sha else f"0 {ZERO_SHA}\t").encode() + path + b"\0" for mode, sha, path in changes
+        )
+        self._git("update-index", "-z", "--index-info", stdin=lines, index=index)
+        return self._git("write-tree", index=index).out.strip()
+
+    def merge_trees(self, ours: str, theirs: str) -> str | None:
+        """git's own three-way merge of two commits: the merged tree, or None when it does not merge cleanly."""
+        result = self._git("merge-tree", "--write-tree", "--no-messages", ours, theirs, check=False)
+        if result.code == 0:
+            return result.out.split()[0]
+        if result.code == 1:
+            return None
+        raise CalledProcessError(("git", "merge-tree", ours, theirs), result.code, result.stdout, result.stderr)
+
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        return self._git("merge-base", "--is-ancestor", commit, of, check=False).code == 0
+
+    def refs(self, *patterns: str) -> list[tuple[str, str, int]]:
+        """(ref, commit, committer time) of the local refs under `patterns`."""
+        out = self._git("for-each-ref", "--format=%(refname) %(objectname) %(committerdate:unix)", *patterns).out
+        return [(ref, sha, int(when or 0)) for ref, sha, when in (line.split(" ") for line in out.splitlines())]
+
+    def commit_message(self, commit: str) -> str:
+        return self._git("log", "-1", "--format=%B", commit).out
 
     def push(self, *refspecs: str, lease: str | None = None, force: bool = False) -> Result:
         args = ["push", "--porcelain"]

@@ -1,0 +1,17 @@
+"""`memory-sync propose` and `memory-sync sweep-branches`: the doit tasks `propose` and `sweep`."""
+from __future__ import annotations
+
+import argparse
+
+from pipeline.commands.run_tasks import run_tasks
+
+
+def propose(args: argparse.Namespace) -> int:
+    return run_tasks("propose", f"auto_merge={int(args.auto_merge)}", "wait=600")
+
+
+def sweep_branches(args: argparse.Namespace) -> int:
+    argv = ["sweep", f"dry_run={int(args.dry_run)}"]
+    if args.idle_days is not None:
+        argv.append(f"idle_days={args.idle_days}")
+    return run_tasks(*argv)

@@ -1,0 +1,1 @@
+"""Fleet-wide operations: proposals, the authority lease, trusted auto-merge, sweeping, layout migration."""

@@ -1,0 +1,92 @@
+"""At most one live holder of an exclusive role: a lease ref on the remote whose tip names host and heartbeat.
+
+The lease is a parentless commit on `mirror/<role>-lease` (never a commit on main), renewed with
+--force-with-lease at most once per interval. A lease from another host younger than three intervals makes
+this machine stand down; an older one is taken over, and the takeover is logged.
+"""
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+
+from pipeline.context import Context
+from pipeline.errors import FatalError
+from pipeline.remote import lease_ref, push_refs, remote_refs
+from pipeline.tools.git import EMPTY_TREE
+
+STALE_AFTER_INTERVALS = 3
+
+
+class StandDown(FatalError):
+    """Another machine holds the exclusive role; this one did its tick but not the exclusive part."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Lease:
+    host: str
+    heartbeat: int
+
+
+class Verdict(enum.Enum):
+    HOLD = "hold"  # ours and fresh
+    RENEW = "renew"  # ours, due for a heartbeat
+    TAKE = "take"  # nobody holds it
+    TAKE_OVER = "take over"  # another host's, but stale
+    STAND_DOWN = "stand down"  # another host's, and live
+
+
+def judge(lease: Lease | None, me: str, now: int, interval: int) -> Verdict:
+    if lease is None:
+        return Verdict.TAKE
+    age = now - lease.heartbeat
+    if lease.host == me:
+        return Verdict.RENEW if age >= interval else Verdict.HOLD
+    return Verdict.STAND_DOWN if age < STALE_AFTER_INTERVALS * interval else Verdict.TAKE_OVER
+
+
+def parse(message: str) -> Lease | None:
+    fields = dict(line.split(": ", 1) for line in message.splitlines() if ": " in line)
+    try:
+        return Lease(fields["host"], int(fields["heartbeat"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _read(ctx: Context, ref: str, sha: str) -> Lease | None:
+    known = ctx.state.read("lease", {})
+    if known.get("sha") == sha:
+        return Lease(known["host"], known["heartbeat"])
+    ctx.git.fetch(f"+{ref}:refs/mirror/lease")
+    return parse(ctx.git.commit_message(sha))
+
+
+def secure(ctx: Context) -> None:
+    """Hold the lease of this exclusive role, or raise StandDown naming the holder."""
+    role = ctx.role.name
+    ref = lease_ref(role)
+    sha = remote_refs(ctx).get(ref)
+    now = int(time.time())
+    lease = _read(ctx, ref, sha) if sha else None
+    verdict = judge(lease, ctx.settings.hostname, now, ctx.settings.interval)
+    if verdict is Verdict.HOLD:
+        return
+    if verdict is Verdict.STAND_DOWN:
+        holder = f"{lease.host} holds the {role} lease (heartbeat {now - lease.heartbeat}s ago)"
+        ctx.state.write("lease", {"sha": sha, "host": lease.host, "heartbeat": lease.heartbeat})
+        raise StandDown(f"standing down: {holder}; main was not pushed. Only one {role} per fleet: "
+                        f"set MEMORY_MIRROR_ROLE on this machine to another role, or stop {lease.host}.")
+    if ctx.dry_run:
+        ctx.say(f"lease: would {verdict.value} the {role} lease")
+        return
+    message = f"{role} lease\n\nhost: {ctx.settings.hostname}\nheartbeat: {now}\n"
+    commit = ctx.git.commit_tree(EMPTY_TREE, message, [])
+    outcome = push_refs(ctx, [f"{commit}:{ref}"], lease=f"{ref}:{sha or ''}")
+    if not outcome.ok(ref):
+        raise StandDown(f"standing down: another machine took the {role} lease just now; main was not pushed.")
+    if verdict is Verdict.TAKE_OVER:
+        ctx.say(f"lease: took over the {role} lease from {lease.host} "
+                f"(last heartbeat {now - lease.heartbeat}s ago, over {STALE_AFTER_INTERVALS} intervals)")
+    ctx.state.write("lease", {"sha": commit, "host": ctx.settings.hostname, "heartbeat": now})

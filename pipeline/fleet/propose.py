@@ -1,0 +1,69 @@
+"""propose: this machine's changes (its snapshot against its base), rebuilt on the current origin/main,
+pushed as proposal/<host>/<YYYYmmddTHHMMSSZ>-<short sha> and opened as a PR when the remote is on GitHub."""
+from __future__ import annotations
+
+import time
+
+from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.errors import FatalError
+from pipeline.fleet.github import github_repo
+from pipeline.paths import is_mirror_path
+from pipeline.remote import push_refs, remote_main
+from pipeline.tools import gh
+from pipeline.tools.git import EMPTY_TREE
+
+PROPOSAL_PREFIX = "proposal"
+
+
+def proposal_branch(host: str, commit: str, now: float) -> str:
+    return f"{PROPOSAL_PREFIX}/{host}/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}-{commit[:7]}"
+
+
+def propose(ctx: Context, auto_merge: bool) -> None:
+    if not ctx.role.can("propose"):
+        raise FatalError(
+            f"role {ctx.role.name} may not propose ({ctx.roles.source} does not list propose under its 'may'). "
+            "Proposals come from contributors; the authority pushes main itself."
+        )
+    repo = github_repo(ctx.require_remote())
+    if repo:
+        gh.require(ctx.runner)
+    snapshot = ctx.state.read("snapshot", {})
+    if not snapshot.get("commit"):
+        raise FatalError("nothing snapshotted yet: run `memory-sync sync-now` first.")
+    main = remote_main(ctx)
+    if main is None:
+        raise FatalError("origin has no main yet: run `memory-sync sync-now`, which seeds it.")
+    if ctx.git.rev_parse(ORIGIN_MAIN) != main:
+        ctx.git.fetch(f"+{MAIN}:{ORIGIN_MAIN}")
+    mine = ctx.git.diff_tree(snapshot.get("base") or EMPTY_TREE, snapshot["commit"])
+    changes = [(c.new_mode, c.new_sha, c.path) for c in mine if is_mirror_path(c.path)]
+    main_tree = ctx.git.tree_of(main)
+    tree = ctx.git.tree_with(main_tree, changes, ctx.settings.state_dir / "propose.index")
+    files = [c.path.decode("utf-8", "backslashreplace") for c in ctx.git.diff_tree(main_tree, tree)]
+    if not files:
+        ctx.say("nothing to propose")
+        return
+    title = f"memory from {ctx.settings.hostname}: {len(files)} file{'s' if len(files) != 1 else ''}"
+    body = "Changed memory files:\n\n" + "\n".join(f"- {name}" for name in files) + "\n"
+    commit = ctx.git.commit_tree(tree, f"{title}\n\n{body}", [main])
+    branch = proposal_branch(ctx.settings.hostname, commit, time.time())
+    outcome = push_refs(ctx, [f"{commit}:refs/heads/{branch}"])
+    if not outcome.ok(f"refs/heads/{branch}"):
+        raise FatalError(f"push of {branch} was refused: {outcome.summary(f'refs/heads/{branch}')}")
+    ctx.say(f"proposed {len(files)} file(s) on {branch}:")
+    for name in files:
+        ctx.say(f"  {name}")
+    if repo:
+        url = gh.pr_create(ctx.runner, repo, branch, title, body)
+        ctx.say(f"opened {url or 'a pull request'}")
+        if auto_merge:
+            gh.pr_merge_auto(ctx.runner, repo, branch)
+            ctx.say("armed auto-merge (squash) on it")
+        return
+    ctx.say("this remote is not on GitHub, so no pull request was opened. To review and merge:")
+    ctx.say(f"  git fetch origin && git diff origin/main origin/{branch}")
+    ctx.say(f"  git push origin origin/{branch}:main    # when it is a fast-forward of main")
+    if auto_merge:
+        ctx.say("--auto-merge needs a GitHub remote; on this one, a trusted role (auto_merge: true in the "
+                "authority's roles.yaml) lets the authority merge clean proposals itself")
