@@ -1,7 +1,8 @@
 """Which paths may leave the machine: the memory-only rule, as pure functions and as rsync filter rules."""
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+import re
+from fnmatch import translate
 
 MEMORY = "memory"
 KEY_ROOTS = ("by-project", "_unmapped")
@@ -9,19 +10,20 @@ TEMP_MARKER = ".mm-tmp-"  # atomic writes go through ".<name>.mm-tmp-<pid>" besi
 # never synced, even inside memory/: transcripts, context snapshots, todo lists
 EXCLUDED_FILES = ("*.jsonl", "ctx_refresh_*.json")
 EXCLUDED_DIRS = ("todos",)
+# Claude names project dirs with letters, digits and '-' only; anything else in projects/ is not Claude's
+PROJECT_DIR_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_EXCLUDED_NAME = re.compile("|".join([translate(p) for p in EXCLUDED_FILES] + [f".*{re.escape(TEMP_MARKER)}.*"]))
+
+
+def is_excluded_name(name: str, is_dir: bool = False) -> bool:
+    """One path component that is never synced; like rsync's filter, a file pattern also excludes a dir so named."""
+    return name in ("", ".", "..") or (is_dir and name in EXCLUDED_DIRS) or _EXCLUDED_NAME.match(name) is not None
 
 
 def is_memory_relpath(rel: str) -> bool:
     """True when `rel` (a '/'-separated path inside a memory/ dir) may be synced."""
     parts = rel.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        return False
-    if any(part in EXCLUDED_DIRS for part in parts[:-1]):
-        return False
-    # like rsync's filter, a pattern excludes a directory of that name with everything in it
-    return not any(
-        TEMP_MARKER in part or any(fnmatchcase(part, pattern) for pattern in EXCLUDED_FILES) for part in parts
-    )
+    return not is_excluded_name(parts[-1]) and not any(is_excluded_name(part, is_dir=True) for part in parts[:-1])
 
 
 def is_key_name(name: str) -> bool:
@@ -46,14 +48,15 @@ def is_mirror_path(path: str | bytes) -> bool:
     return split_mirror_path(path) is not None
 
 
-def rsync_filter_rules(skipped_dirs: list[str]) -> list[str]:
-    """rsync filter for ~/.claude/projects/ -> the mirror work tree: <encoded>/memory/** only, nothing excluded above.
+def rsync_filter_rules(project_dirs: list[str]) -> list[str]:
+    """rsync filter for ~/.claude/projects/ -> the mirror work tree: <encoded>/memory/** of `project_dirs` only.
 
-    `skipped_dirs` are encoded dirs left out (the extra dirs of a fan-out key, merged into one before the copy).
+    Everything else is excluded, and so also protected from --delete: a copy limited to the dirs that changed
+    leaves the others in the work tree as they are.
     """
     rules = [f"- *{TEMP_MARKER}*"]
     rules += [f"- {pattern}" for pattern in EXCLUDED_FILES]
     rules += [f"- {name}/" for name in EXCLUDED_DIRS]
-    rules += [f"- /{name}/" for name in skipped_dirs]
-    rules += ["+ /*/", f"+ /*/{MEMORY}/", f"+ /*/{MEMORY}/**", "- *"]
-    return rules
+    for name in project_dirs:
+        rules += [f"+ /{name}/", f"+ /{name}/{MEMORY}/", f"+ /{name}/{MEMORY}/**"]
+    return rules + ["- *"]

@@ -76,33 +76,56 @@ def _line_of(node: yaml.Node | None, path: list) -> int | None:
     return line
 
 
-def _where(source: Path, node: yaml.Node | None, path: list) -> str:
-    line = _line_of(node, path)
+def _where(source: Path, node: "yaml.Node | _LazyNode | None", path: list) -> str:
+    line = _line_of(node.get() if isinstance(node, _LazyNode) else node, path)
     keys = " -> ".join(str(p) for p in path) or "(top level)"
     return f"{source}{f':{line}' if line else ''}: {keys}"
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_VALIDATOR = jsonschema.Draft202012Validator(ROLES_SCHEMA)
+# every step of a tick loads the table: parse and check each version of the file once per process
+_loaded: dict[tuple[Path, int, int], RoleTable] = {}
+
+
 def load_roles(path: Path) -> RoleTable:
     try:
+        stat = path.stat()
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidRolesError(f"{path}: roles file not found. Fix MEMORY_MIRROR_ROLES_FILE or create it.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidRolesError(f"{path}: cannot read it ({exc}).") from None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _loaded:
+        _loaded[key] = _parse(path, text)
+    return _loaded[key]
+
+
+def _parse(path: Path, text: str) -> RoleTable:
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InvalidRolesError(f"{path}{where}: not valid YAML ({problem}). Fix the syntax.") from None
-    errors = sorted(jsonschema.Draft202012Validator(ROLES_SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    # the node tree (for line numbers) is only needed to report an error
+    node = _LazyNode(text)
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
-        where = _where(path, node, list(error.absolute_path))
+        where = _where(path, node.get(), list(error.absolute_path))
         raise InvalidRolesError(f"{where}: {error.message}. See schemas/roles.schema.json for the allowed shape.")
     return _build(path, node, data)
+
+
+class _LazyNode:
+    def __init__(self, text: str):
+        self.text = text
+
+    def get(self) -> yaml.Node:
+        return yaml.compose(self.text, Loader=_LOADER)
 
 
 def _build(path: Path, node: yaml.Node, data: dict) -> RoleTable:

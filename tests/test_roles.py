@@ -47,8 +47,6 @@ def write_roles(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        pytest.param("version: 1\nroles: [a\n", "{path}:3: not valid YAML (expected ',' or ']', but got '<stream end>'). "
-                     "Fix the syntax.", id="not yaml"),
         pytest.param("version: 2\nroles: {a: {}}\n", "{path}:1: version: 1 was expected. "
                      "See schemas/roles.schema.json for the allowed shape.", id="wrong version"),
         pytest.param("version: 1\nroles:\n  a:\n    steps: [resolve, teleport]\n",
@@ -81,6 +79,16 @@ def test_each_mistake_gets_one_message_naming_file_line_role_and_fix(tmp_path, b
     with pytest.raises(InvalidRolesError) as error:
         load_roles(path)
     assert str(error.value) == message.format(path=path)
+
+
+def test_a_file_that_is_not_yaml_names_the_line_and_the_problem(tmp_path):
+    path = write_roles(tmp_path, "version: 1\nroles: [a\n")
+    with pytest.raises(InvalidRolesError) as error:
+        load_roles(path)
+    # the wording of the problem is the YAML parser's (libyaml's or PyYAML's own)
+    assert str(error.value).startswith(f"{path}:3: not valid YAML (")
+    assert "expected ',' or ']'" in str(error.value)
+    assert str(error.value).endswith("). Fix the syntax.")
 
 
 @pytest.mark.parametrize(

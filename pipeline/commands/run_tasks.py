@@ -7,6 +7,7 @@ from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
 from pipeline.config import load_settings
+from pipeline.errors import FatalError
 from pipeline.graph import namespace
 from pipeline.state import State
 
@@ -21,5 +22,8 @@ def run_tick(*argv: str) -> int:
     code = run_tasks("tick", *argv)
     if code == 0:
         return 0
-    last = State(load_settings().state_dir).read("last_tick", {})
+    try:
+        last = State(load_settings().state_dir).read("last_tick", {})
+    except FatalError:  # the configuration itself was the problem, and the tick said so
+        return code
     return last.get("exit") or code if last.get("time", 0) >= started else code

@@ -12,15 +12,23 @@ from pipeline.paths import KEY_ROOTS
 from pipeline.tools.git import TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
 
+ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
+
 
 def _split_key(key: str) -> tuple[str, str]:
     root, name = key.split("/", 1)
     return root, name
 
 
-def guard(ctx: Context, tree: str) -> None:
-    """Abort before anything non-memory is committed or pushed (rule 1)."""
-    problems = forbidden_entries(ctx.git.ls_tree(tree, recursive=True))
+def guard(ctx: Context, tree: str, base_tree: str | None) -> None:
+    """Abort before anything non-memory is committed or pushed (rule 1): every path this tree adds or changes
+    against the base (all of it when there is no base) must be a memory file."""
+    if base_tree is None:
+        entries = ctx.git.ls_tree(tree, recursive=True)
+    else:
+        entries = [TreeEntry(c.new_mode, "blob", c.new_sha, c.path) for c in ctx.git.diff_tree(base_tree, tree)
+                   if c.new_sha]
+    problems = forbidden_entries(entries)
     if problems:
         raise GuardError(
             f"refusing to commit: {len(problems)} path(s) that must never leave this machine: "
@@ -34,13 +42,21 @@ def run(ctx: Context) -> None:
     base, merged = read_base(ctx)
     fingerprint = {key: local.primary.encoded for key, local in keys.items()}
     previous = ctx.state.read("snapshot", {})
-    dirty = ctx.state.read("worktree", {}).get("dirty", True)
+    worktree = ctx.state.read("worktree", {"dirty": True})
     unchanged = (previous.get("base") == base and previous.get("keys") == fingerprint
                  and previous.get("merged") == sorted(merged))
-    if not dirty and unchanged and previous.get("commit"):
+    if not worktree.get("dirty") and unchanged and previous.get("commit"):
         ctx.say("commit: nothing changed")
         return
-    git.add_all(WORKTREE_DIR)
+    # the index knows everything else already: only the dirs the snapshot touched are looked at again
+    # (git refuses a path that is neither on disk nor in the index, so those are left out)
+    committed = set(previous.get("dirs", ()))
+    dirs = [name for name in worktree.get("dirs") or [] if name in committed or (ctx.settings.mirror_dir /
+            WORKTREE_DIR / name).exists()]
+    if not previous.get("commit") or worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX:
+        git.add_all()  # the whole work tree, which is projects/ and nothing else
+    elif dirs:
+        git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
     if ctx.dry_run:
         ctx.runner.run("git", "mktree", mutating=True)
@@ -72,8 +88,9 @@ def run(ctx: Context) -> None:
         if entries:
             root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
     tree = git.mktree(root_entries)
-    guard(ctx, tree)
-    if base and tree == git.tree_of(base):
+    base_tree = git.tree_of(base) if base else None
+    guard(ctx, tree, base_tree)
+    if tree == base_tree:
         snapshot = base
     elif previous.get("tree") == tree and previous.get("base") == base and previous.get("commit"):
         snapshot = previous["commit"]
@@ -81,6 +98,6 @@ def run(ctx: Context) -> None:
         snapshot = git.commit_tree(tree, f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
     git.update_ref(f"refs/heads/{ctx.settings.host_branch}", snapshot)
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
-                                 "merged": sorted(merged)})
+                                 "merged": sorted(merged), "dirs": sorted(local_subtrees)})
     ctx.state.write("worktree", {"dirty": False})
     ctx.say(f"commit: {snapshot[:12]} on {ctx.settings.host_branch}" + (" (same as main)" if snapshot == base else ""))

@@ -1,10 +1,13 @@
 """snapshot: copy ONLY memory/ subtrees into the mirror work tree (rsync; pure Python when rsync is absent).
 
-A key with several local dirs (the same project checked out twice) is first made whole: every dir gets the
-changed version of each file, and a second changed version is kept as a conflict sibling, so nothing is lost.
+Each project dir's memory is fingerprinted by a stat walk; only dirs whose fingerprint changed are copied,
+so an unchanged tick costs one walk. A key with several local dirs (the same project opened from two
+places) is first made whole: every dir gets the changed version of each file, and a second changed version
+is kept as a conflict sibling, so nothing is lost.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipeline import localcopy
@@ -12,19 +15,10 @@ from pipeline.context import Context
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (LocalKey, ensure_mirror, load_identities, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.paths import is_memory_relpath, rsync_filter_rules
+from pipeline.paths import rsync_filter_rules
+from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
-
-
-def _memory_files(directory: Path) -> set[str]:
-    if not directory.is_dir():
-        return set()
-    return {
-        path.relative_to(directory).as_posix()
-        for path in directory.rglob("*")
-        if path.is_file() and not path.is_symlink() and is_memory_relpath(path.relative_to(directory).as_posix())
-    }
 
 
 def _base_ids(ctx: Context, key: str) -> dict[str, str]:
@@ -43,7 +37,7 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     dirs = [memory_dir(ctx, identity) for identity in local.dirs]
     base_ids = _base_ids(ctx, local.key)
     writes = 0
-    for rel in sorted(set().union(*(_memory_files(d) for d in dirs))):
+    for rel in sorted(set().union(*({rel for rel, _ in memory_files(d)} for d in dirs))):
         copies = [file_id(d / rel) for d in dirs]
         winner, others = reconcile_copies(base_ids.get(rel), copies)
         if all(copy == winner for copy in copies) and not others:
@@ -66,27 +60,42 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     return writes
 
 
+def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[str]:
+    if ctx.runner.has("rsync"):
+        return rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(dirs))
+    return localcopy.mirror_tree(projects, target, dirs)
+
+
 def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx, load_identities(ctx))
-    skipped = sorted({identity.encoded for local in keys.values() for identity in local.dirs[1:]})
     projects = ctx.settings.claude_projects
     target = worktree(ctx)
-    if ctx.dry_run:
-        changed = rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(skipped)) if target.is_dir() else []
-        ctx.state.write("worktree", {"dirty": True})
-        ctx.say(f"snapshot: would copy memory of {len(keys)} keys into {target} ({len(changed)} files changed)")
-        return
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
-    if fan_out:
+    if fan_out and not ctx.dry_run:
         with local_writes(ctx, keys):
             for local in fan_out:
                 reconcile_fan_out(ctx, local)
-    target.mkdir(parents=True, exist_ok=True)
-    if projects.is_dir() and ctx.runner.has("rsync"):
-        changed = rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(skipped))
-    else:
-        changed = localcopy.mirror_tree(projects, target, set(skipped))
+    # the first dir of each key stands for it; the others were just made to agree with it
+    fingerprints = {local.primary.encoded: fingerprint(memory_dir(ctx, local.primary)) for local in keys.values()}
+    previous = ctx.state.read("scan", {})
+    changed = sorted(name for name, print_ in fingerprints.items() if previous.get(name) != print_)
+    stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
+    if ctx.dry_run:
+        if changed:
+            _copy(ctx, projects, target, changed)
+            ctx.state.write("worktree", {"dirty": True, "dirs": changed + stale})
+        ctx.say(f"snapshot: would copy {len(changed)} changed project dirs into {target}")
+        return
+    copied = []
     if changed:
-        ctx.state.write("worktree", {"dirty": True})
-    ctx.say(f"snapshot: {len(keys)} keys, {len(changed)} files changed")
+        target.mkdir(parents=True, exist_ok=True)
+        copied = _copy(ctx, projects, target, changed)
+    for name in stale:
+        shutil.rmtree(target / name)  # our own copy of a project dir that is gone or no longer first for its key
+    if changed or stale:
+        dirty = ctx.state.read("worktree", {})
+        dirs = sorted(set(dirty.get("dirs", [])) | set(changed) | set(stale)) if dirty.get("dirty") else changed + stale
+        ctx.state.write("worktree", {"dirty": True, "dirs": dirs})
+        ctx.state.write("scan", fingerprints)
+    ctx.say(f"snapshot: {len(keys)} keys, {len(copied) + len(stale)} changes copied")
