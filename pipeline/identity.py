@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.paths import is_key_name
+from pipeline.paths import PROJECT_DIR_NAME, is_key_name
 
 # (marker, priority): lower wins; agent.yml marks a fleet agent, the others a package, .git the repo root
 MARKERS = (
@@ -147,7 +147,7 @@ def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | N
     decoder = Decoder()
     identities = []
     for entry in sorted(os.scandir(projects_dir), key=lambda e: e.name):
-        if not entry.is_dir(follow_symlinks=False) or not is_key_name(entry.name):
+        if not entry.is_dir(follow_symlinks=False) or not PROJECT_DIR_NAME.match(entry.name):
             continue
         cached = cache.get(entry.name)
         identities.append(cached if cached and still_valid(cached) else resolve_one(entry.name, decoder, stop_at))

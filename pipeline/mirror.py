@@ -13,6 +13,7 @@ from pipeline.identity import Identity
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"
+WORKTREE_BRANCH = "worktree"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
 
 
 def worktree(ctx: Context) -> Path:
@@ -23,12 +24,15 @@ def ensure_mirror(ctx: Context) -> None:
     """git init + remote origin, idempotent; a remote that changed in .env is updated."""
     remote = ctx.require_remote()
     if ctx.git.exists():
-        ctx.git.set_remote(remote)
+        if ctx.state.read("mirror", {}).get("remote") != remote:
+            ctx.git.set_remote(remote)
+            ctx.state.write("mirror", {"remote": remote})
         return
     mirror = ctx.settings.mirror_dir
     if mirror.exists() and any(mirror.iterdir()):
         raise FatalError(f"{mirror} exists and is not a git repository. Move it away or set MEMORY_MIRROR_DIR.")
-    ctx.git.init(remote)
+    ctx.git.init(remote, head=WORKTREE_BRANCH)
+    ctx.state.write("mirror", {"remote": remote})
     ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
 
 
@@ -52,15 +56,12 @@ def memory_dir(ctx: Context, identity: Identity) -> Path:
     return ctx.settings.claude_projects / identity.encoded / "memory"
 
 
-def usable_memory_dir(ctx: Context, identity: Identity) -> bool:
-    """A memory dir that is a symlink could point anywhere: it is neither read nor written."""
-    return not os.path.islink(memory_dir(ctx, identity))
-
-
 def local_keys(ctx: Context, identities: list[Identity]) -> dict[str, LocalKey]:
+    """This machine's keys; a memory dir that is a symlink could point anywhere: it is neither read nor written."""
+    projects = str(ctx.settings.claude_projects)
     groups: dict[str, list[Identity]] = {}
     for identity in identities:
-        if usable_memory_dir(ctx, identity):
+        if not os.path.islink(os.path.join(projects, identity.encoded, "memory")):
             groups.setdefault(identity.key, []).append(identity)
     return {key: LocalKey(key, tuple(sorted(dirs, key=lambda i: i.encoded))) for key, dirs in sorted(groups.items())}
 

@@ -48,15 +48,8 @@ def is_mirror_path(path: str | bytes) -> bool:
     return split_mirror_path(path) is not None
 
 
-def rsync_filter_rules(project_dirs: list[str]) -> list[str]:
-    """rsync filter for ~/.claude/projects/ -> the mirror work tree: <encoded>/memory/** of `project_dirs` only.
-
-    Everything else is excluded, and so also protected from --delete: a copy limited to the dirs that changed
-    leaves the others in the work tree as they are.
-    """
+def rsync_filter_rules() -> list[str]:
+    """rsync filter for what is never copied out of a memory/ dir (transcripts, snapshots, todos, temp files)."""
     rules = [f"- *{TEMP_MARKER}*"]
     rules += [f"- {pattern}" for pattern in EXCLUDED_FILES]
-    rules += [f"- {name}/" for name in EXCLUDED_DIRS]
-    for name in project_dirs:
-        rules += [f"+ /{name}/", f"+ /{name}/{MEMORY}/", f"+ /{name}/{MEMORY}/**"]
-    return rules + ["- *"]
+    return rules + [f"- {name}/" for name in EXCLUDED_DIRS]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pipeline.context import Context
 from pipeline.errors import GuardError
-from pipeline.mirror import WORKTREE_DIR, load_identities, local_keys, read_base
+from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, load_identities, local_keys, read_base
 from pipeline.paths import KEY_ROOTS
 from pipeline.tools.git import TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
@@ -58,6 +58,7 @@ def run(ctx: Context) -> None:
     elif dirs:
         git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
+    git.update_ref(f"refs/heads/{WORKTREE_BRANCH}", git.commit_tree(local_tree, "work tree snapshot", []))
     if ctx.dry_run:
         ctx.runner.run("git", "mktree", mutating=True)
         ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)

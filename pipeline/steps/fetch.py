@@ -34,7 +34,7 @@ def run(ctx: Context) -> None:
             ctx.say("fetch: origin has no main yet; nothing to merge until a contributor or the authority seeds it")
         ctx.state.write("fetch", {"main": None, "remote": None})
         return
-    if ctx.git.rev_parse(ORIGIN_MAIN) != sha:
+    if ctx.state.read("fetch", {}).get("remote") != sha:
         ctx.git.fetch(f"+{MAIN}:{ORIGIN_MAIN}")
         ctx.say(f"fetch: origin/main is {sha[:12]}")
     else:

@@ -12,9 +12,11 @@ def run(ctx: Context) -> None:
         ctx.say(f"resolve: no Claude projects dir at {projects} yet; nothing to sync from this machine")
         ctx.state.write("identities", [])
         return
-    cache = {identity.encoded: identity for identity in load_identities(ctx)}
-    identities = resolve_all(projects, cache, stop_at=str(ctx.settings.user_home))
-    ctx.state.write("identities", [identity.to_json() for identity in identities])
+    known = load_identities(ctx)
+    identities = resolve_all(projects, {identity.encoded: identity for identity in known},
+                             stop_at=str(ctx.settings.user_home))
+    if identities != known:
+        ctx.state.write("identities", [identity.to_json() for identity in identities])
     keys = {identity.key for identity in identities}
     ctx.say(f"resolve: {len(identities)} project dirs -> {len(keys)} keys")
     for key, roots in collisions(identities).items():

@@ -15,7 +15,7 @@ from pipeline.context import Context
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (LocalKey, ensure_mirror, load_identities, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.paths import rsync_filter_rules
+from pipeline.paths import MEMORY
 from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
@@ -61,9 +61,17 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
 
 
 def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[str]:
+    """Copy the memory of `dirs`; a dir whose memory is gone loses its copy in the work tree."""
+    present = [name for name in dirs if (projects / name / MEMORY).is_dir()]
+    gone = [name for name in dirs if name not in present and (target / name).exists()]
+    if not ctx.dry_run:
+        for name in gone:
+            shutil.rmtree(target / name)
+    if not present:
+        return gone
     if ctx.runner.has("rsync"):
-        return rsync.mirror_tree(ctx.runner, projects, target, rsync_filter_rules(dirs))
-    return localcopy.mirror_tree(projects, target, dirs)
+        return gone + rsync.mirror_tree(ctx.runner, projects, target, present)
+    return gone + localcopy.mirror_tree(projects, target, present)
 
 
 def run(ctx: Context) -> None:

@@ -103,8 +103,8 @@ class Git:
     def exists(self) -> bool:
         return (self.repo / ".git").is_dir()
 
-    def init(self, remote_url: str) -> None:
-        self.runner.run("git", "init", "-q", str(self.repo), env=self.env, mutating=True)
+    def init(self, remote_url: str, head: str) -> None:
+        self.runner.run("git", "init", "-q", f"--initial-branch={head}", str(self.repo), env=self.env, mutating=True)
         self.set_remote(remote_url)
 
     def remote_url(self) -> str | None:

@@ -1,20 +1,23 @@
-"""The rsync wrapper: one call copies every memory/ subtree of ~/.claude/projects into the mirror work tree."""
+"""The rsync wrapper: one call copies the memory/ subtrees of the given project dirs into the mirror work tree."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.paths import MEMORY, rsync_filter_rules
 from pipeline.tools.run import Runner
 
 
-def mirror_tree(runner: Runner, source: Path, target: Path, rules: list[str]) -> list[str]:
-    """Make `target` equal `source` under the filter `rules`; returns what was copied or deleted.
+def mirror_tree(runner: Runner, source: Path, target: Path, project_dirs: list[str]) -> list[str]:
+    """Make target/<dir>/memory/ equal source/<dir>/memory/ (filtered) for each of `project_dirs`, whose memory
+    dirs must exist; nothing else in `target` is touched. Returns what was copied or deleted.
 
     In a dry run the command is shown, and rsync's own --dry-run tells what it would change.
     """
     cmd = [
-        "rsync", "-rt", "--no-links", "--delete", "--delete-excluded", "--prune-empty-dirs",
+        "rsync", "-rt", "--no-links", "--delete", "--relative",
         "--modify-window=-1",  # compare modification times to the nanosecond: quick rewrites are seen
-        "--info=nonreg0", "--out-format=%n", *(f"--filter={rule}" for rule in rules), f"{source}/", f"{target}/",
+        "--info=nonreg0", "--out-format=%n", *(f"--filter={rule}" for rule in rsync_filter_rules()),
+        *(f"{source}/./{name}/{MEMORY}" for name in project_dirs), f"{target}/",
     ]
     result = runner.run(*cmd, mutating=True)
     if runner.dry_run:
