@@ -56,14 +56,30 @@ def memory_dir(ctx: Context, identity: Identity) -> Path:
     return ctx.settings.claude_projects / identity.encoded / "memory"
 
 
-def local_keys(ctx: Context, identities: list[Identity]) -> dict[str, LocalKey]:
+# every step of a tick needs this machine's keys: work them out once per version of the identity map
+_keys: dict[tuple, dict[str, "LocalKey"]] = {}
+
+
+def local_keys(ctx: Context) -> dict[str, LocalKey]:
     """This machine's keys; a memory dir that is a symlink could point anywhere: it is neither read nor written."""
+    path = ctx.state.path("identities")
+    try:
+        info = path.stat()
+        version = (str(path), info.st_mtime_ns, info.st_size, str(ctx.settings.claude_projects))
+    except FileNotFoundError:
+        version = None
+    if version is not None and version in _keys:
+        return _keys[version]
     projects = str(ctx.settings.claude_projects)
     groups: dict[str, list[Identity]] = {}
-    for identity in identities:
+    for identity in load_identities(ctx):
         if not os.path.islink(os.path.join(projects, identity.encoded, "memory")):
             groups.setdefault(identity.key, []).append(identity)
-    return {key: LocalKey(key, tuple(sorted(dirs, key=lambda i: i.encoded))) for key, dirs in sorted(groups.items())}
+    keys = {key: LocalKey(key, tuple(sorted(dirs, key=lambda i: i.encoded))) for key, dirs in sorted(groups.items())}
+    if version is not None and not ctx.dry_run:
+        _keys.clear()
+        _keys[version] = keys
+    return keys
 
 
 def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:

@@ -403,7 +403,7 @@ def step_5(origin: Path, machines: list[Machine]) -> None:
         in every host branch.
     """)
     laptop = machines[0]
-    print(f"\n  laptop: ~/.claude/projects/<project-dir>/")
+    print("\n  laptop: ~/.claude/projects/<project-dir>/")
     local = sorted(p.relative_to(laptop.claude_dir).as_posix() for p in laptop.claude_dir.rglob("*") if p.is_file())
     block(local, indent="    ")
     print("\n  $ git ls-tree -r main      # on origin")

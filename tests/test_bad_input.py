@@ -1,12 +1,11 @@
 """Bad input: one clear line, a non-zero exit, and nothing changed on disk or on the remote."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import main_files, origin_refs
+from conftest import origin_refs
 
 
 def snapshot_of(*roots: Path) -> dict[str, bytes]:

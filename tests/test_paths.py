@@ -1,7 +1,6 @@
 """The memory-only rule: unit cases and properties over random trees."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import time
 
+import functools
+from importlib.metadata import entry_points
+
+from doit import plugin
 from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
@@ -10,6 +14,12 @@ from pipeline.config import load_settings
 from pipeline.errors import FatalError
 from pipeline.graph import namespace
 from pipeline.state import State
+
+
+# doit looks up its plugins in every installed package's metadata on each run; a daemon ticking every minute
+# asks the same question each time, so the answer is kept for the life of the process
+_entry_points = functools.cache(entry_points)
+plugin.entry_points_impl = lambda: _entry_points
 
 
 def run_tasks(*argv: str) -> int:

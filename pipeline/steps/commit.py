@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pipeline.context import Context
 from pipeline.errors import GuardError
-from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, load_identities, local_keys, read_base
+from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, local_keys, read_base
 from pipeline.paths import KEY_ROOTS
 from pipeline.tools.git import TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
@@ -38,7 +38,7 @@ def guard(ctx: Context, tree: str, base_tree: str | None) -> None:
 
 def run(ctx: Context) -> None:
     git = ctx.git
-    keys = local_keys(ctx, load_identities(ctx))
+    keys = local_keys(ctx)
     base, merged = read_base(ctx)
     fingerprint = {key: local.primary.encoded for key, local in keys.items()}
     previous = ctx.state.read("snapshot", {})

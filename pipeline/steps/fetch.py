@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.fleet.trusted import accept_trusted
-from pipeline.mirror import ensure_mirror, load_identities, local_keys, write_base
+from pipeline.mirror import ensure_mirror, local_keys, write_base
 from pipeline.remote import push_refs, remote_main
 
 
@@ -18,7 +18,7 @@ def seed(ctx: Context) -> bool:
         ctx.say("fetch: another machine seeded main first; it is merged next tick")
         return False
     ctx.git.update_ref(ORIGIN_MAIN, snapshot)
-    write_base(ctx, snapshot, set(local_keys(ctx, load_identities(ctx))))
+    write_base(ctx, snapshot, set(local_keys(ctx)))
     ctx.state.write("fetch", {"main": snapshot, "remote": snapshot})
     ctx.say(f"fetch: origin had no main; seeded it from this machine ({snapshot[:12]})")
     return True

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.context import Context
 from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
-from pipeline.mirror import load_identities, local_keys, local_writes, memory_dir, read_base, write_base
+from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, split_mirror_path
 from pipeline.sync_rules import Action, decide
 
@@ -63,7 +63,7 @@ def run(ctx: Context) -> None:
         ctx.say("merge: nothing on main yet")
         ctx.state.write("merge", {"wrote": 0})
         return
-    keys = local_keys(ctx, load_identities(ctx))
+    keys = local_keys(ctx)
     base, merged = read_base(ctx)
     if ctx.dry_run and not ctx.git.rev_parse(main):
         ctx.say(f"merge: would merge origin/main {main[:12]} into local memory (not fetched in a dry run)")

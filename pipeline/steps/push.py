@@ -8,7 +8,7 @@ from __future__ import annotations
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet import lease
-from pipeline.mirror import load_identities, local_keys, read_base, write_base
+from pipeline.mirror import local_keys, read_base, write_base
 from pipeline.remote import host_ref, push_refs, remote_refs
 
 
@@ -38,7 +38,7 @@ def _push_main(ctx: Context, snapshot: dict) -> None:
     if outcome.ok(MAIN):
         if not ctx.dry_run:
             ctx.git.update_ref(ORIGIN_MAIN, commit)
-            write_base(ctx, commit, set(local_keys(ctx, load_identities(ctx))))
+            write_base(ctx, commit, set(local_keys(ctx)))
             ctx.state.write("fetch", {"main": commit, "remote": commit})
             # main now is this snapshot: the next tick starts from it instead of rebuilding it
             ctx.state.write("snapshot", {**snapshot, "base": commit})

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline import localcopy
 from pipeline.context import Context
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
-from pipeline.mirror import (LocalKey, ensure_mirror, load_identities, local_keys, local_writes, memory_dir,
+from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
 from pipeline.paths import MEMORY
 from pipeline.scan import fingerprint, memory_files
@@ -76,7 +76,7 @@ def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[s
 
 def run(ctx: Context) -> None:
     ensure_mirror(ctx)
-    keys = local_keys(ctx, load_identities(ctx))
+    keys = local_keys(ctx)
     projects = ctx.settings.claude_projects
     target = worktree(ctx)
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
