@@ -5,12 +5,16 @@ does not have are carried over untouched, and S against the base is exactly this
 """
 from __future__ import annotations
 
+import time
+
 from pipeline.context import Context
 from pipeline.errors import GuardError
-from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, local_keys, read_base
+from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS
-from pipeline.tools.git import TreeEntry
+from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
+
+BLOCKED_LOG = "blocked.log"
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 
@@ -20,20 +24,78 @@ def _split_key(key: str) -> tuple[str, str]:
     return root, name
 
 
-def guard(ctx: Context, tree: str, base_tree: str | None) -> None:
-    """Abort before anything non-memory is committed or pushed (rule 1): every path this tree adds or changes
-    against the base (all of it when there is no base) must be a memory file."""
-    if base_tree is None:
-        entries = ctx.git.ls_tree(tree, recursive=True)
-    else:
-        entries = [TreeEntry(c.new_mode, "blob", c.new_sha, c.path) for c in ctx.git.diff_tree(base_tree, tree)
-                   if c.new_sha]
-    problems = forbidden_entries(entries)
+def guard(changes: list[Change]) -> None:
+    """Abort before anything non-memory is committed or pushed (rule 1)."""
+    problems = forbidden_entries([TreeEntry(c.new_mode, "blob", c.new_sha, c.path) for c in changes if c.new_sha])
     if problems:
         raise GuardError(
             f"refusing to commit: {len(problems)} path(s) that must never leave this machine: "
             f"{', '.join(problems[:5])}{' ...' if len(problems) > 5 else ''}. Nothing was pushed."
         )
+
+
+def hold_back_secrets(ctx: Context, tree: str, changes: list[Change]) -> str:
+    """`tree` with every added or changed file that holds a credential kept at its base version (rule 2).
+
+    Holding a file back is never mistaken for deleting it; each held file is named in blocked.log with the
+    rules that caught it, never its content.
+    """
+    added = [c for c in changes if c.new_sha]
+    if not added:
+        return tree
+    from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
+
+    blobs = ctx.git.read_blobs([c.new_sha for c in added])
+    held = [(c, rules) for c in added if (rules := secrets.scan(blobs[c.new_sha]))]
+    logged = ctx.state.read("blocked", {})
+    now_blocked = {}
+    for change, rules in held:
+        path = change.path.decode("utf-8", "backslashreplace")
+        now_blocked[path] = change.new_sha
+        if logged.get(path) != change.new_sha:
+            record_blocked(ctx, path, rules)
+    if now_blocked != logged:
+        ctx.state.write("blocked", now_blocked)
+    if not held:
+        return tree
+    return ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c, _ in held],
+                             ctx.settings.state_dir / "hold.index")
+
+
+def record_blocked(ctx: Context, path: str, rules: list[str]) -> None:
+    line = f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {ctx.settings.hostname} held back {path}: {', '.join(rules)}"
+    ctx.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    with open(ctx.settings.logs_dir / BLOCKED_LOG, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+    ctx.say(f"commit: held back {path}: it looks like it holds a secret ({', '.join(rules)}); see {BLOCKED_LOG}")
+
+
+def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: frozenset[str],
+            local_subtrees: dict[str, str]) -> str:
+    """The snapshot tree: the base's with this machine's keys replaced (see the module docstring)."""
+    git = ctx.git
+    by_root: dict[str, dict[str, str | None]] = {root: {} for root in KEY_ROOTS}
+    for key, local in keys.items():
+        root, name = _split_key(key)
+        by_root[root][name] = local_subtrees.get(local.primary.encoded)
+    base_by_root: dict[str, dict[str, TreeEntry]] = {root: {} for root in KEY_ROOTS}
+    if base:
+        for entry in git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)):
+            root, name = _split_key(entry.path.decode("utf-8", "surrogateescape"))
+            if entry.mode == TREE_MODE:
+                base_by_root[root][name] = TreeEntry(entry.mode, entry.kind, entry.sha, name.encode())
+    merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
+    for key in merged:
+        root, name = _split_key(key)
+        merged_names.setdefault(root, set()).add(name)
+    root_entries = []
+    for root in KEY_ROOTS:
+        # with no base nothing counts as deleted: local content is all there is
+        replace = merged_names[root] if base else set(by_root[root])
+        entries = compose_key_root(base_by_root[root], by_root[root], replace)
+        if entries:
+            root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
+    return git.mktree(root_entries)
 
 
 def run(ctx: Context) -> None:
@@ -67,30 +129,11 @@ def run(ctx: Context) -> None:
         return
     local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
                       for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}
-    by_root: dict[str, dict[str, str | None]] = {root: {} for root in KEY_ROOTS}
-    for key, local in keys.items():
-        root, name = _split_key(key)
-        by_root[root][name] = local_subtrees.get(local.primary.encoded)
-    base_by_root: dict[str, dict[str, TreeEntry]] = {root: {} for root in KEY_ROOTS}
-    if base:
-        for entry in git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)):
-            root, name = _split_key(entry.path.decode("utf-8", "surrogateescape"))
-            if entry.mode == TREE_MODE:
-                base_by_root[root][name] = TreeEntry(entry.mode, entry.kind, entry.sha, name.encode())
-    merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
-    for key in merged:
-        root, name = _split_key(key)
-        merged_names.setdefault(root, set()).add(name)
-    root_entries = []
-    for root in KEY_ROOTS:
-        # with no base nothing counts as deleted: local content is all there is
-        replace = merged_names[root] if base else set(by_root[root])
-        entries = compose_key_root(base_by_root[root], by_root[root], replace)
-        if entries:
-            root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
-    tree = git.mktree(root_entries)
+    tree = compose(ctx, keys, base, merged, local_subtrees)
     base_tree = git.tree_of(base) if base else None
-    guard(ctx, tree, base_tree)
+    changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
+    guard(changes)
+    tree = hold_back_secrets(ctx, tree, changes)
     if tree == base_tree:
         snapshot = base
     elif previous.get("tree") == tree and previous.get("base") == base and previous.get("commit"):

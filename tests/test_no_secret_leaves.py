@@ -1,0 +1,66 @@
+"""A memory file that holds a credential never reaches any ref on origin, by any path; blocked.log names it."""
+from __future__ import annotations
+
+import random
+import string
+
+from conftest import git, main_files, origin_refs
+
+
+def aws_key() -> str:
+    rng = random.Random(7)
+    return "AK" + "IA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+
+
+def github_token() -> str:
+    rng = random.Random(8)
+    return "gh" + "p_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(36))
+
+
+def every_blob_on(origin) -> str:
+    """The content of every file in every commit of every ref on origin, concatenated."""
+    blobs = set()
+    for commit in git("rev-list", "--all", cwd=origin).split():
+        for line in git("ls-tree", "-r", commit, cwd=origin).splitlines():
+            blobs.add(line.split()[2])
+    return "\n".join(git("cat-file", "-p", blob, cwd=origin) for blob in sorted(blobs))
+
+
+def test_credentials_never_leave_through_tick_host_branch_main_or_proposal(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    build = make_machine("build-01", "contributor")
+    for machine in (laptop, build):
+        machine.project("finops")
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    laptop.write("finops", "aws.md", f"the deploy key is {aws_key()}\n")
+    laptop.tick()
+    build.tick()
+    build.write("finops", "MEMORY.md", "v1, with a note\n")
+    build.write("finops", "gh.md", f"token: {github_token()}\n")
+    build.tick()
+    build.run("propose", check=True)
+    laptop.tick()
+    content = every_blob_on(origin)
+    assert aws_key() not in content and github_token() not in content
+    assert "v1, with a note\n" in content  # the rest still syncs
+    assert "by-project/finops/memory/aws.md" not in main_files(origin)
+    assert any(ref.startswith("refs/heads/proposal/") for ref in origin_refs(origin))
+    laptop_blocked = (laptop.agentihooks / "logs" / "blocked.log").read_text()
+    build_blocked = (build.agentihooks / "logs" / "blocked.log").read_text()
+    assert "held back by-project/finops/memory/aws.md: AWS access key" in laptop_blocked
+    assert "held back by-project/finops/memory/gh.md: GitHub token" in build_blocked
+    assert aws_key() not in laptop_blocked and github_token() not in build_blocked
+    assert laptop_blocked.count("aws.md") == 1  # named once, not on every tick
+    # the local files are untouched
+    assert aws_key() in (laptop.memory("finops") / "aws.md").read_text()
+
+
+def test_a_file_that_gains_a_secret_keeps_its_last_clean_version_on_main(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "notes.md", "clean notes\n")
+    laptop.tick()
+    laptop.write("finops", "notes.md", f"clean notes\nand {aws_key()}\n")
+    laptop.tick()
+    laptop.tick()
+    assert main_files(origin)["by-project/finops/memory/notes.md"] == "clean notes\n"
