@@ -6,6 +6,7 @@ import sys
 
 from pipeline.commands.fleet import propose, sweep_branches
 from pipeline.commands.identities import identities
+from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
 from pipeline.commands.plan import plan
 from pipeline.commands.sync_now import sync_now
 from pipeline.errors import FatalError
@@ -18,6 +19,21 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
         description="Sync Claude Code auto-memory (~/.claude/projects/*/memory/) across machines through git.",
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="<verb>")
+    setup = verbs.add_parser("install", help="set up the mirror, seed main if needed, start the daemons (idempotent)")
+    setup.add_argument("--no-start", action="store_true", help="set everything up, start nothing")
+    setup.add_argument("--systemd", action="store_true", help="run the daemons as systemd user units instead")
+    setup.set_defaults(func=install)
+    verbs.add_parser("start", help="start the sync daemon and the pusher").set_defaults(func=start)
+    verbs.add_parser("stop", help="stop the sync daemon and the pusher").set_defaults(func=stop)
+    state = verbs.add_parser("status", help="role, remote, daemons, last tick, conflicts, blocked files")
+    state.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    state.set_defaults(func=status)
+    remove = verbs.add_parser("uninstall", help="stop the daemons (--purge: and delete the mirror)")
+    remove.add_argument("--purge", action="store_true", help="also delete the mirror dir (never ~/.claude)")
+    remove.set_defaults(func=uninstall)
+    run = verbs.add_parser("daemon", help="run a daemon in the foreground (what start runs in the background)")
+    run.add_argument("which", choices=("sync", "pusher"))
+    run.set_defaults(func=run_daemon)
     tick = verbs.add_parser("sync-now", aliases=["tick"], help="run one tick now (the steps of this machine's role)")
     tick.add_argument("--wait", type=float, default=600, metavar="SEC",
                       help="how long to wait for a tick already running (default 600)")

@@ -28,6 +28,8 @@ class Context:
     git: Git
     state: State
     log: logging.Logger
+    # project dirs a file watcher saw change; None: look at all of them
+    changed_dirs: frozenset[str] | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -56,11 +58,12 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
-def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = print) -> Context:
+def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = print,
+                 changed_dirs: frozenset[str] | None = None, log_name: str = "sync-daemon.log") -> Context:
     settings = load_settings()
     table = load_roles(settings.roles_file)
     role = table.get(role_name) if role_name else resolve_role(settings, table)
-    log = setup_logging(settings.logs_dir / "sync-daemon.log") if not dry_run else _quiet_logger()
+    log = setup_logging(settings.logs_dir / log_name) if not dry_run else _quiet_logger()
     runner = Runner(dry_run=dry_run, echo=echo)
     return Context(
         settings=settings,
@@ -70,4 +73,5 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
         git=Git(runner, settings.mirror_dir, settings.hostname),
         state=State(settings.state_dir, dry_run=dry_run),
         log=log,
+        changed_dirs=changed_dirs,
     )

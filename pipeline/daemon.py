@@ -120,11 +120,11 @@ def status(home: Path, name: str) -> tuple[bool, int | None]:
     return (True, ident.pid) if ident else (False, None)
 
 
-def start(home: Path, name: str, argv: list[str], env: dict[str, str] | None = None) -> int:
+def start(home: Path, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
     """Start argv detached, output appended to the log; when `name` already runs, return its pid instead.
 
-    `env` is the whole environment of the process (None: ours). It runs in `home`, so it never holds the
-    caller's directory.
+    `env` is the whole environment of the process (None: ours). It runs in `cwd` (default `home`), never in
+    the caller's directory.
     """
     with _locked(home, name):
         ident = _current(home, name)
@@ -136,7 +136,7 @@ def start(home: Path, name: str, argv: list[str], env: dict[str, str] | None = N
             try:
                 # a session of its own: the terminal closing or ^C in the caller's shell does not reach it
                 child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         env=env, cwd=home, start_new_session=True)
+                                         env=env, cwd=cwd or home, start_new_session=True)
             except OSError as exc:
                 raise FatalError(f"cannot start {name} ({format_cmd(argv)}): {exc.strerror}.") from None
         _children[child.pid] = child

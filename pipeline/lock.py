@@ -38,3 +38,10 @@ def hold_tick_lock(path: Path, wait_seconds: float, echo=print) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     _held[key] = fd
+
+
+def release_tick_locks() -> None:
+    """Let go of the locks this process holds, so a long-lived process (the daemon) does not keep them."""
+    for fd in _held.values():
+        os.close(fd)
+    _held.clear()

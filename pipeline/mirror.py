@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,7 @@ def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
 def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str]) -> None:
     # the ref keeps the commit reachable (safe from gc); the state file is what steps read
     ctx.git.update_ref(BASE_REF, commit)
-    ctx.state.write("base", {"commit": commit, "keys": sorted(keys)})
+    ctx.state.write("base", {"commit": commit, "keys": sorted(keys), "time": int(time.time())})
 
 
 @contextmanager

@@ -93,12 +93,14 @@ def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force
         ctx.log.error("push failed: %s", result.stderr.decode("utf-8", "replace"))
         raise _unreachable(ctx, result.stderr.decode("utf-8", "replace"))
     outcome = PushOutcome(refs)
-    known = remote_refs(ctx)
-    for spec in refspecs:
-        source, ref = spec.lstrip("+").split(":", 1)
-        if outcome.ok(ref) and source:
-            known[ref] = source
-        elif outcome.ok(ref):
-            known.pop(ref, None)
-    ctx.state.write("remote", {"refs": known, "pid": os.getpid()})
+    checked = ctx.state.read("remote", {})
+    if checked.get("pid") == os.getpid():  # keep this run's view of origin true (another process keeps its own)
+        known = checked["refs"]
+        for spec in refspecs:
+            source, ref = spec.lstrip("+").split(":", 1)
+            if outcome.ok(ref) and source:
+                known[ref] = source
+            elif outcome.ok(ref):
+                known.pop(ref, None)
+        ctx.state.write("remote", {"refs": known, "pid": os.getpid()})
     return outcome

@@ -34,7 +34,9 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
              record: bool) -> TaskFailed | None:
     ctx = None
     try:
-        ctx = load_context(dry_run=flag("dry_run"), role_name=get_var("role"))
+        hint = get_var("changed")
+        ctx = load_context(dry_run=flag("dry_run"), role_name=get_var("role"),
+                           changed_dirs=frozenset(filter(None, hint.split(","))) if hint is not None else None)
         if checks_remote(ctx) and not ctx.dry_run:
             check_remote(ctx)  # configuration and the remote are checked before anything is written
         if not ctx.dry_run:

@@ -13,6 +13,7 @@ from doit.doit_cmd import DoitMain
 from pipeline.config import load_settings
 from pipeline.errors import FatalError
 from pipeline.graph import namespace
+from pipeline.lock import release_tick_locks
 from pipeline.state import State
 
 
@@ -23,7 +24,10 @@ plugin.entry_points_impl = lambda: _entry_points
 
 
 def run_tasks(*argv: str) -> int:
-    return DoitMain(ModuleTaskLoader(namespace())).run(list(argv))
+    try:
+        return DoitMain(ModuleTaskLoader(namespace())).run(list(argv))
+    finally:
+        release_tick_locks()
 
 
 def run_tick(*argv: str) -> int:

@@ -85,8 +85,13 @@ def run(ctx: Context) -> None:
             for local in fan_out:
                 reconcile_fan_out(ctx, local)
     # the first dir of each key stands for it; the others were just made to agree with it
-    fingerprints = {local.primary.encoded: fingerprint(memory_dir(ctx, local.primary)) for local in keys.values()}
     previous = ctx.state.read("scan", {})
+    fingerprints = {}
+    for local in keys.values():
+        name = local.primary.encoded
+        # a watcher that saw which dirs changed spares the walk of all the others
+        known = ctx.changed_dirs is not None and name not in ctx.changed_dirs and name in previous
+        fingerprints[name] = previous[name] if known else fingerprint(memory_dir(ctx, local.primary))
     changed = sorted(name for name, print_ in fingerprints.items() if previous.get(name) != print_)
     stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
     if ctx.dry_run:

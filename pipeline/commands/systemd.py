@@ -1,0 +1,55 @@
+"""`install --systemd`: the two daemons as systemd user units, when a user instance of systemd runs."""
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.tools import gitfoam, systemctl
+
+UNITS = {"sync": "memory-mirror-sync.service", "pusher": "memory-mirror-pusher.service"}
+
+
+def unit_text(description: str, argv: list[str], ctx: Context, cwd: Path) -> str:
+    env = {"HOME": str(ctx.settings.user_home), "AGENTIHOOKS_HOME": str(ctx.settings.home)}
+    return "\n".join([
+        "[Unit]",
+        f"Description={description}",
+        "After=network-online.target",
+        "",
+        "[Service]",
+        f"ExecStart={shlex.join(argv)}",
+        f"WorkingDirectory={cwd}",
+        *(f"Environment={key}={value}" for key, value in env.items()),
+        "Restart=on-failure",
+        "RestartSec=10",
+        "KillSignal=SIGTERM",
+        "",
+        "[Install]",
+        "WantedBy=default.target",
+        "",
+    ])
+
+
+def install_units(ctx: Context, no_start: bool) -> list[str]:
+    """Write and enable the units; returns what to tell the user. Without systemd, says so and changes nothing."""
+    if not systemctl.user_manager_running(ctx.runner):
+        return ["systemd: no systemd user instance here (systemctl missing or not running); "
+                "run `memory-sync start` to start the daemons as background processes instead"]
+    unit_dir = ctx.settings.user_home / ".config" / "systemd" / "user"
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    wanted = []
+    if any(step in ctx.role.steps for step in ("fetch", "snapshot")):
+        argv = [sys.executable, "-m", "pipeline", "daemon", "sync"]
+        (unit_dir / UNITS["sync"]).write_text(unit_text("Memory Mirror sync daemon", argv, ctx, ctx.settings.home))
+        wanted.append(UNITS["sync"])
+    if "push" in ctx.role.steps:
+        binary = ctx.state.read("pusher", {}).get("path")
+        argv = gitfoam.daemon_argv(Path(binary)) if binary else [sys.executable, "-m", "pipeline", "daemon", "pusher"]
+        cwd = ctx.settings.mirror_dir if binary else ctx.settings.home
+        (unit_dir / UNITS["pusher"]).write_text(unit_text("Memory Mirror pusher", argv, ctx, cwd))
+        wanted.append(UNITS["pusher"])
+    systemctl.reload_and_enable(ctx.runner, wanted, start_now=not no_start)
+    return [f"systemd: wrote and enabled {', '.join(wanted)} in {unit_dir}"
+            + ("" if no_start else " (started)")]

@@ -1,0 +1,1 @@
+"""The long-running processes: the sync daemon and the built-in pusher."""

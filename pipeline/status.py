@@ -1,0 +1,94 @@
+"""What `memory-sync status` reports, gathered from settings, state and the daemons' PID files."""
+from __future__ import annotations
+
+import time
+
+from pipeline import daemon
+from pipeline.context import Context
+from pipeline.mirror import local_keys, memory_dir, read_base
+from pipeline.scan import memory_files
+
+SYNC_DAEMON = "sync-daemon"
+PUSHER = "gitfoam"  # the pusher's PID file and log keep gitfoam's names, whichever pusher runs
+
+
+def conflict_siblings(ctx: Context) -> list[str]:
+    found = []
+    for local in local_keys(ctx).values():
+        for identity in local.dirs:
+            found += [f"{identity.encoded}/memory/{rel}" for rel, _ in memory_files(memory_dir(ctx, identity))
+                      if ".conflict-" in rel.rsplit("/", 1)[-1]]
+    return sorted(found)
+
+
+def gather(ctx: Context) -> dict:
+    settings = ctx.settings
+    home = settings.home
+    sync_running, sync_pid = daemon.status(home, SYNC_DAEMON)
+    push_running, push_pid = daemon.status(home, PUSHER)
+    pusher = ctx.state.read("pusher", {})
+    base, _ = read_base(ctx)
+    base_time = ctx.state.read("base", {}).get("time")
+    last = ctx.state.read("last_tick")
+    lease = ctx.state.read("lease") if ctx.role.exclusive else None
+    now = int(time.time())
+    return {
+        "role": ctx.role.name,
+        "mode": settings.mode or ctx.role.name,
+        "remote": settings.masked_remote,
+        "mirror": str(settings.mirror_dir),
+        "prefix": settings.prefix,
+        "interval": settings.interval,
+        "sweep_idle_days": settings.sweep_idle_days,
+        "pusher": pusher.get("path") or ("built-in" if "push" in ctx.role.steps else None),
+        "daemons": {
+            "sync": {"running": sync_running, "pid": sync_pid},
+            "pusher": {"running": push_running, "pid": push_pid},
+        },
+        "base": {"commit": base, "age_seconds": now - base_time if base_time else None} if base else None,
+        "last_tick": last,
+        "conflicts": conflict_siblings(ctx),
+        "blocked": sorted(ctx.state.read("blocked", {})),
+        "lease": lease,
+    }
+
+
+def _age(seconds: int | None) -> str:
+    if seconds is None:
+        return "?"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def render(info: dict, hostname: str) -> list[str]:
+    def running(entry: dict) -> str:
+        return f"running (PID {entry['pid']})" if entry["running"] else "stopped"
+
+    last = info["last_tick"]
+    lines = [
+        f"mode: {info['mode']}",
+        f"role: {info['role']}",
+        f"host: {hostname}",
+        f"remote: {info['remote']}",
+        f"mirror: {info['mirror']}",
+        f"prefix: {info['prefix']}",
+        f"interval: {info['interval']}s",
+        f"sweep idle: {info['sweep_idle_days']}d",
+        f"gitfoam: {info['pusher'] or '(not used by this role)'}",
+        f"daemon: {running(info['daemons']['sync'])}",
+        f"pusher: {running(info['daemons']['pusher'])}",
+        "base: " + (f"{info['base']['commit'][:12]} (merged {_age(info['base']['age_seconds'])})" if info["base"]
+                    else "none yet (no main merged)"),
+        "last tick: " + (f"{'ok' if last['ok'] else 'FAILED: ' + last['message']} "
+                         f"({_age(int(time.time()) - last['time'])})" if last else "never"),
+        f"conflicts pending: {len(info['conflicts'])}",
+        f"blocked files: {len(info['blocked'])}",
+    ]
+    lines += [f"  conflict: {name}" for name in info["conflicts"]]
+    lines += [f"  blocked: {name} (see logs/blocked.log)" for name in info["blocked"]]
+    if info["lease"]:
+        lease = info["lease"]
+        lines.append(f"lease: held by {lease['host']} (heartbeat {_age(int(time.time()) - lease['heartbeat'])})")
+    return lines
