@@ -53,6 +53,10 @@ class Settings:
         return mask(self.remote or "(not set)")
 
     @property
+    def identities_file(self) -> Path:
+        return self.home / "identities.yaml"
+
+    @property
     def state_dir(self) -> Path:
         return self.home / "state"
 

@@ -7,6 +7,7 @@ from typing import Callable
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConfigError
+from pipeline.identity import Mapping, load_mappings
 from pipeline.log import LOGGER, setup_logging
 from pipeline.masking import mask
 from pipeline.roles import Role, RoleTable, load_roles, resolve_role
@@ -28,6 +29,7 @@ class Context:
     git: Git
     state: State
     log: logging.Logger
+    mappings: tuple[Mapping, ...] = ()  # the user's identities.yaml
     # project dirs a file watcher saw change; None: look at all of them
     changed_dirs: frozenset[str] | None = None
 
@@ -73,5 +75,6 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
         git=Git(runner, settings.mirror_dir, settings.hostname),
         state=State(settings.state_dir, dry_run=dry_run),
         log=log,
+        mappings=load_mappings(settings.identities_file, settings.user_home),
         changed_dirs=changed_dirs,
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
+from pipeline.errors import ConfigError
 from pipeline.paths import PROJECT_DIR_NAME, is_key_name
+from pipeline.yamlfile import load, validator
 
 # (marker, priority): lower wins; agent.yml marks a fleet agent, the others a package, .git the repo root
 MARKERS = (
@@ -24,6 +26,7 @@ MARKERS = (
     (".git", 2),
 )
 UNMAPPED = "_unmapped"
+MAPPED = "identities.yaml"  # the marker of an identity a user mapping decided
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -39,6 +42,7 @@ class Identity:
     real_path: str | None  # the decoded working dir, None when it no longer exists
     root: str | None  # the project root the key is named after
     candidates: tuple[str, ...] = field(default=())  # every real path that encodes to this name
+    collides_with: str | None = None  # the other project root that holds this key (see keep_collisions_apart)
 
     @property
     def ambiguous(self) -> bool:
@@ -125,10 +129,36 @@ def _has_marker(path: str) -> bool:
     return any(os.path.lexists(os.path.join(path, marker)) for marker, _ in MARKERS)
 
 
-def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None) -> Identity:
+@dataclass(frozen=True)
+class Mapping:
+    """A user's rule from identities.yaml: project roots matching `pattern` are mirrored under `key`."""
+
+    pattern: str
+    key: str
+
+
+def mapped(path: str, mappings: tuple[Mapping, ...]) -> tuple[str, str] | None:
+    """(root, key) from the user's mappings for `path`: the deepest of it and its parents that a mapping's
+    path or glob matches (the first such mapping in the file wins)."""
+    current = os.path.abspath(path)
+    while True:
+        for mapping in mappings:
+            # a glob matches whole path components: "~/org/*" names each project under ~/org, not their subdirs
+            if PurePosixPath(current).match(mapping.pattern):
+                return current, mapping.key
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None, mappings: tuple[Mapping, ...] = ()) -> Identity:
     candidates = decoder.candidates(encoded)
     # several real paths encode alike (/srv/api/v2 and /srv/api-v2): prefer one that is itself a project root
     real = next((c for c in candidates if _has_marker(c)), candidates[0] if candidates else None)
+    rule = mapped(real, mappings) if real and mappings else None
+    if rule:
+        return Identity(encoded, f"by-project/{rule[1]}", MAPPED, real, rule[0], tuple(candidates))
     boundary = find_boundary(real, stop_at) if real else None
     if boundary is None or not is_key_name(os.path.basename(boundary[0])):
         return Identity(encoded, f"{UNMAPPED}/{encoded}", None, real, None, tuple(candidates))
@@ -138,20 +168,24 @@ def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None) -> Identity
 
 def still_valid(identity: Identity) -> bool:
     """A cached identity holds while its real path and the marker that named it are still there."""
-    if identity.real_path is None or not os.path.isdir(identity.real_path):
+    if identity.real_path is None or not os.path.isdir(identity.real_path) or identity.collides_with:
         return False
-    return identity.root is None or os.path.lexists(os.path.join(identity.root, identity.marker))
+    if identity.root is None or identity.marker == MAPPED:
+        return True
+    return os.path.lexists(os.path.join(identity.root, identity.marker))
 
 
-def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | None) -> list[Identity]:
+def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | None,
+                mappings: tuple[Mapping, ...] = ()) -> list[Identity]:
     decoder = Decoder()
     identities = []
     for entry in sorted(os.scandir(projects_dir), key=lambda e: e.name):
         if not entry.is_dir(follow_symlinks=False) or not PROJECT_DIR_NAME.match(entry.name):
             continue
         cached = cache.get(entry.name)
-        identities.append(cached if cached and still_valid(cached) else resolve_one(entry.name, decoder, stop_at))
-    return identities
+        identities.append(cached if cached and still_valid(cached)
+                          else resolve_one(entry.name, decoder, stop_at, mappings))
+    return keep_collisions_apart(identities)
 
 
 def collisions(identities: list[Identity]) -> dict[str, list[str]]:
@@ -161,3 +195,26 @@ def collisions(identities: list[Identity]) -> dict[str, list[str]]:
         if identity.root:
             roots.setdefault(identity.key, set()).add(identity.root)
     return {key: sorted(paths) for key, paths in roots.items() if len(paths) > 1}
+
+
+def keep_collisions_apart(identities: list[Identity]) -> list[Identity]:
+    """Two different project roots never pool their memory: the first root (by path) keeps the key, the
+    others sync under _unmapped/<encoded> until identities.yaml gives them a key of their own."""
+    clashes = collisions(identities)
+    return [
+        replace(identity, key=f"{UNMAPPED}/{identity.encoded}", collides_with=clashes[identity.key][0])
+        if identity.key in clashes and identity.root != clashes[identity.key][0] else identity
+        for identity in identities
+    ]
+
+
+_MAPPINGS_SCHEMA = validator("identities.schema.json")
+
+
+def load_mappings(path: Path, home: Path) -> tuple[Mapping, ...]:
+    """The user's identities.yaml (none when the file is absent), schema-checked."""
+    if not path.exists():
+        return ()
+    data, _ = load(path, _MAPPINGS_SCHEMA, "identities.schema.json", ConfigError)
+    return tuple(Mapping(str(home) + item["path"][1:] if item["path"].startswith("~") else item["path"], item["key"])
+                 for item in data["identities"])

@@ -1,20 +1,15 @@
 """The role table: load roles.yaml, validate it (schema, then meaning), resolve this machine's role."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
-import yaml
-
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, InvalidRolesError
+from pipeline.yamlfile import Located, load, validator
 
 STEPS = ("resolve", "snapshot", "commit", "fetch", "merge", "resnapshot", "push")
 ABILITIES = ("seed", "propose", "sweep", "push-main")
-SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "roles.schema.json"
-ROLES_SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 # step -> steps that must run before it in the same role
 _NEEDS = {
     "snapshot": ("resolve",),
@@ -59,31 +54,7 @@ class RoleTable:
         return self.roles[name]
 
 
-def _line_of(node: yaml.Node | None, path: list) -> int | None:
-    """1-based line of the YAML node at `path` (or of its nearest parent)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            match = node.value[key]
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line
-
-
-def _where(source: Path, node: "yaml.Node | _LazyNode | None", path: list) -> str:
-    line = _line_of(node.get() if isinstance(node, _LazyNode) else node, path)
-    keys = " -> ".join(str(p) for p in path) or "(top level)"
-    return f"{source}{f':{line}' if line else ''}: {keys}"
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_VALIDATOR = jsonschema.Draft202012Validator(ROLES_SCHEMA)
+_VALIDATOR = validator("roles.schema.json")
 # every step of a tick loads the table: parse and check each version of the file once per process
 _loaded: dict[tuple[Path, int, int], RoleTable] = {}
 
@@ -91,44 +62,17 @@ _loaded: dict[tuple[Path, int, int], RoleTable] = {}
 def load_roles(path: Path) -> RoleTable:
     try:
         stat = path.stat()
-        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidRolesError(f"{path}: roles file not found. Fix MEMORY_MIRROR_ROLES_FILE or create it.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRolesError(f"{path}: cannot read it ({exc}).") from None
     key = (path, stat.st_mtime_ns, stat.st_size)
     if key not in _loaded:
-        _loaded[key] = _parse(path, text)
+        data, located = load(path, _VALIDATOR, "roles.schema.json", InvalidRolesError)
+        _loaded[key] = _build(located, data)
     return _loaded[key]
 
 
-def _parse(path: Path, text: str) -> RoleTable:
-    try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidRolesError(f"{path}{where}: not valid YAML ({problem}). Fix the syntax.") from None
-    # the node tree (for line numbers) is only needed to report an error
-    node = _LazyNode(text)
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = _where(path, node.get(), list(error.absolute_path))
-        raise InvalidRolesError(f"{where}: {error.message}. See schemas/roles.schema.json for the allowed shape.")
-    return _build(path, node, data)
-
-
-class _LazyNode:
-    def __init__(self, text: str):
-        self.text = text
-
-    def get(self) -> yaml.Node:
-        return yaml.compose(self.text, Loader=_LOADER)
-
-
-def _build(path: Path, node: yaml.Node, data: dict) -> RoleTable:
+def _build(located: Located, data: dict) -> RoleTable:
+    path = located.path
     raw_roles: dict[str, dict] = data["roles"]
 
     def flatten(name: str, seen: tuple[str, ...]) -> dict:
@@ -138,12 +82,12 @@ def _build(path: Path, node: yaml.Node, data: dict) -> RoleTable:
             return dict(spec)
         if parent not in raw_roles:
             raise InvalidRolesError(
-                f"{_where(path, node, ['roles', name, 'extends'])}: role {name!r} extends unknown role {parent!r}; "
+                f"{located.where(['roles', name, 'extends'])}: role {name!r} extends unknown role {parent!r}; "
                 f"defined roles: {', '.join(raw_roles)}."
             )
         if parent in seen:
             raise InvalidRolesError(
-                f"{_where(path, node, ['roles', name, 'extends'])}: role {name!r} extends itself through "
+                f"{located.where(['roles', name, 'extends'])}: role {name!r} extends itself through "
                 f"{' -> '.join(seen + (parent,))}. Remove the cycle."
             )
         return {**flatten(parent, seen + (parent,)), **{k: v for k, v in spec.items() if k != "extends"}}
@@ -161,21 +105,21 @@ def _build(path: Path, node: yaml.Node, data: dict) -> RoleTable:
             auto_merge=bool(spec.get("auto_merge", False)),
             hosts=tuple(spec.get("hosts", ())),
         )
-        _check_meaning(path, node, role)
+        _check_meaning(located, role)
         roles[name] = role
     legacy = dict(data.get("legacy_modes", {}))
     for mode, target in legacy.items():
         if target not in roles:
             raise InvalidRolesError(
-                f"{_where(path, node, ['legacy_modes', mode])}: legacy mode {mode!r} maps to unknown role "
+                f"{located.where(['legacy_modes', mode])}: legacy mode {mode!r} maps to unknown role "
                 f"{target!r}; defined roles: {', '.join(roles)}."
             )
     return RoleTable(source=path, roles=roles, legacy_modes=legacy)
 
 
-def _check_meaning(path: Path, node: yaml.Node, role: Role) -> None:
+def _check_meaning(located: Located, role: Role) -> None:
     def fail(key: str, message: str) -> None:
-        raise InvalidRolesError(f"{_where(path, node, ['roles', role.name, key])}: role {role.name!r}: {message}")
+        raise InvalidRolesError(f"{located.where(['roles', role.name, key])}: role {role.name!r}: {message}")
 
     order = [STEPS.index(step) for step in role.steps]
     if order != sorted(order):

@@ -86,7 +86,7 @@ def test_resolve_all_uses_the_cache_until_the_marker_disappears(tmp_path):
     assert again[0].key == "by-project/finops" and again[0].marker == ".git"
 
 
-def test_collisions_flag_different_roots_with_one_key_but_not_fan_out(tmp_path):
+def test_different_roots_with_one_name_are_flagged_and_kept_apart_but_fan_out_is_not(tmp_path):
     projects = tmp_path / "projects"
     one = make(tmp_path, "org-a/publisher", ".git")
     two = make(tmp_path, "org-b/publisher", ".git")
@@ -94,7 +94,13 @@ def test_collisions_flag_different_roots_with_one_key_but_not_fan_out(tmp_path):
     for path in (one, two, sub):
         (projects / encode_path(str(path))).mkdir(parents=True)
     found = resolve_all(projects, {}, stop_at=str(tmp_path))
-    assert collisions(found) == {"by-project/publisher": sorted([str(one), str(two)])}
+    raw = [resolve_one(i.encoded, Decoder(), stop_at=str(tmp_path)) for i in found]
+    assert collisions(raw) == {"by-project/publisher": sorted([str(one), str(two)])}
+    # resolving keeps them apart: the first root keeps the key, the other waits under _unmapped
+    keys = {i.real_path: (i.key, i.collides_with) for i in found}
+    assert keys[str(one)] == ("by-project/publisher", None)
+    assert keys[str(sub)] == ("by-project/publisher", None)
+    assert keys[str(two)] == (f"_unmapped/{encode_path(str(two))}", str(one))
 
 
 def test_hundreds_of_projects_each_get_their_own_key(tmp_path):
@@ -104,3 +110,19 @@ def test_hundreds_of_projects_each_get_their_own_key(tmp_path):
         (projects / encode_path(str(repo))).mkdir(parents=True)
     found = resolve_all(projects, {}, stop_at=str(tmp_path))
     assert len({i.key for i in found}) == 300
+
+
+def test_a_user_mapping_wins_over_markers_and_splits_a_collision(tmp_path):
+    from pipeline.identity import Mapping
+    projects = tmp_path / "projects"
+    one = make(tmp_path, "org-a/publisher", ".git")
+    two = make(tmp_path, "org-b/publisher", ".git")
+    inside = make(tmp_path, "org-b/publisher/src")
+    for path in (one, two, inside):
+        (projects / encode_path(str(path))).mkdir(parents=True)
+    rules = (Mapping(str(tmp_path / "org-b" / "*"), "publisher-b"),)
+    found = {i.real_path: i for i in resolve_all(projects, {}, stop_at=str(tmp_path), mappings=rules)}
+    assert found[str(one)].key == "by-project/publisher"
+    assert found[str(two)].key == "by-project/publisher-b" and found[str(two)].marker == "identities.yaml"
+    assert found[str(inside)].key == "by-project/publisher-b"  # a subdir of a mapped root is that project
+    assert collisions(list(found.values())) == {}

@@ -82,7 +82,8 @@ def test_identities_lists_keys_markers_paths_and_flags_collisions(make_machine):
     finops = next(line for line in lines if "finops" in line)
     assert "by-project/finops" in finops and "agent.yml" in finops
     collided = [line for line in lines if "COLLISION" in line]
-    assert len(collided) == 2 and all("by-project/publisher" in line for line in collided)
+    assert len(collided) == 1 and "_unmapped/" in collided[0] and "org-a" in collided[0]
+    assert "gives it a key" in result.stdout
 
 
 def test_agentihooks_memory_sync_works_as_the_spec_writes_it(make_machine):

@@ -3,7 +3,6 @@ from __future__ import annotations
 import argparse
 
 from pipeline.context import load_context
-from pipeline.identity import collisions
 from pipeline.steps.resolve import fresh_identities
 
 
@@ -13,12 +12,11 @@ def identities(args: argparse.Namespace) -> int:
     if not found:
         print(f"no Claude project dirs under {ctx.settings.claude_projects}")
         return 0
-    clashes = collisions(found)
     rows = [("ENCODED DIR", "KEY", "MARKER", "REAL PATH", "NOTE")]
     for identity in found:
         notes = []
-        if identity.key in clashes:
-            notes.append("COLLISION: " + " vs ".join(clashes[identity.key]))
+        if identity.collides_with:
+            notes.append(f"COLLISION: same name as {identity.collides_with}; map it in identities.yaml")
         if identity.ambiguous:
             notes.append("AMBIGUOUS: also " + ", ".join(c for c in identity.candidates if c != identity.real_path))
         rows.append((identity.encoded, identity.key, identity.marker or "-", identity.real_path or "(not found)",
@@ -26,6 +24,9 @@ def identities(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + ("  " + row[4] if row[4] else ""))
+    clashes = [identity for identity in found if identity.collides_with]
     if clashes:
-        print(f"\n{len(clashes)} key(s) are claimed by different projects; their memory is pooled under one key.")
+        print(f"\n{len(clashes)} project(s) share a name with another; each syncs under _unmapped/<encoded dir> "
+              f"until {ctx.settings.identities_file} gives it a key, e.g.:\n"
+              f"  version: 1\n  identities:\n    - path: {clashes[0].root}\n      key: <a name of its own>")
     return 0

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pipeline.context import Context
-from pipeline.identity import Identity, collisions, resolve_all
+from pipeline.identity import Identity, resolve_all
 from pipeline.mirror import load_identities
 
 
@@ -13,15 +13,22 @@ def run(ctx: Context) -> None:
         ctx.state.write("identities", [])
         return
     known = load_identities(ctx)
-    identities = resolve_all(projects, {identity.encoded: identity for identity in known},
-                             stop_at=str(ctx.settings.user_home))
+    rules = [[m.pattern, m.key] for m in ctx.mappings]
+    same_rules = ctx.state.read("mappings", []) == rules
+    # a changed identities.yaml may move any dir to another key: resolve them all again
+    cache = {identity.encoded: identity for identity in known} if same_rules else {}
+    identities = resolve_all(projects, cache, stop_at=str(ctx.settings.user_home), mappings=ctx.mappings)
+    if not same_rules:
+        ctx.state.write("mappings", rules)
     if identities != known:
         ctx.state.write("identities", [identity.to_json() for identity in identities])
     keys = {identity.key for identity in identities}
     ctx.say(f"resolve: {len(identities)} project dirs -> {len(keys)} keys")
-    for key, roots in collisions(identities).items():
-        ctx.say(f"resolve: warning: {key} is claimed by different projects ({', '.join(roots)}); "
-                "their memory is pooled. `memory-sync identities` shows them.")
+    for identity in identities:
+        if identity.collides_with:
+            ctx.say(f"resolve: warning: {identity.root} has the same name as {identity.collides_with}; its memory "
+                    f"syncs under {identity.key} until you give it a key in {ctx.settings.identities_file} "
+                    "(`memory-sync identities` shows all)")
     for identity in identities:
         if identity.ambiguous:
             ctx.log.warning("%s decodes to %s; using %s", identity.encoded, ", ".join(identity.candidates),
@@ -31,4 +38,6 @@ def run(ctx: Context) -> None:
 def fresh_identities(ctx: Context) -> list[Identity]:
     """Resolve without the cache (for `memory-sync identities`)."""
     projects = ctx.settings.claude_projects
-    return resolve_all(projects, {}, stop_at=str(ctx.settings.user_home)) if projects.is_dir() else []
+    if not projects.is_dir():
+        return []
+    return resolve_all(projects, {}, stop_at=str(ctx.settings.user_home), mappings=ctx.mappings)
