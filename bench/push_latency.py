@@ -91,6 +91,7 @@ class Machine:
     layout: Layout
     env: dict[str, str]
     pids: dict[str, int] = field(default_factory=dict)
+    tree_paths: dict[Path, str] = field(default_factory=dict)  # memory file -> its path in the host branch
 
     @property
     def agentihooks(self) -> Path:
@@ -174,6 +175,7 @@ def install(machine: Machine) -> None:
                lambda: machine.read_ref(machine.origin) and
                machine.read_ref(machine.origin) == machine.read_ref(machine.mirror_git), 30)
     time.sleep(1.0)  # let both loops settle into their idle waits
+    map_tree_paths(machine)
     log(f"daemons running: sync daemon PID {machine.pids['sync']}, pusher PID {machine.pids['pusher']}")
 
 
@@ -190,10 +192,20 @@ class Sample:
     wall_origin: float | None = None
 
 
-def tree_path(machine: Machine, file: Path) -> str:
-    """by-project/<key>/memory/<name>: the key of bench/generate.py's project pNNNN is by-project/pNNNN."""
-    index = machine.layout.claude_dirs.index(file.parent.parent)
-    return f"by-project/{machine.layout.projects[index].name}/memory/{file.name}"
+def map_tree_paths(machine: Machine) -> None:
+    """Where each memory file sits in the host branch (by-project/<key>/memory/<name>), found by content in what
+    install published rather than assumed: every generated file has a body of its own."""
+    listing = machine.git(machine.origin, "ls-tree", "-r", HOST_REF).stdout
+    by_blob = {}
+    for line in listing.splitlines():
+        meta, path = line.split("\t", 1)
+        by_blob.setdefault(meta.split()[2], []).append(path)
+    for file in machine.layout.memory_files:
+        paths = [p for p in by_blob.get(blob_sha(file.read_bytes()), []) if p.endswith(f"/memory/{file.name}")]
+        if len(paths) != 1:
+            raise BenchError(f"{file}: {'not found' if not paths else 'ambiguous'} in {HOST_REF} on origin "
+                             f"({paths or 'no path with its content'})")
+        machine.tree_paths[file] = paths[0]
 
 
 def pick_file(machine: Machine, i: int) -> Path:
@@ -205,7 +217,7 @@ def pick_file(machine: Machine, i: int) -> Path:
 
 def one_sample(machine: Machine, i: int, poll: float, timeout: float) -> Sample:
     file = pick_file(machine, i)
-    path = tree_path(machine, file)
+    path = machine.tree_paths[file]
     base = file.read_text(encoding="utf-8").split("\n- latency sample ", 1)[0].rstrip("\n")
     # words and a decimal counter only: nothing a secret scanner could take for a credential
     content = f"{base}\n- latency sample {i} of this run, at {time.strftime('%H:%M:%S')}\n".encode()

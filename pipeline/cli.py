@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.commands.fleet import propose, sweep_branches
+from pipeline.commands.fleet import migrate_layout, propose, sweep_branches
 from pipeline.commands.identities import identities
 from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
 from pipeline.commands.plan import plan
@@ -52,6 +52,9 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
                        help="idle threshold in days (default MEMORY_MIRROR_SWEEP_IDLE_DAYS, 15)")
     sweep.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
     sweep.set_defaults(func=sweep_branches)
+    migrate = verbs.add_parser("migrate-layout", help="move a v1/v2 mirror to the by-project/<key>/ layout (dry run)")
+    migrate.add_argument("--confirm", action="store_true", help="do it: rewrite main and delete old branches")
+    migrate.set_defaults(func=migrate_layout)
     return parser
 
 

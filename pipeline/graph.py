@@ -108,7 +108,17 @@ def task_sweep() -> dict:
     }
 
 
+def task_migrate() -> dict:
+    """Move a v1/v2 mirror (raw encoded dirs on main) to the by-project layout; confirm=1 does it."""
+    return {
+        "actions": [lambda: run_fleet("migrate", confirm=flag("confirm"))],
+        "task_dep": _chain_up_to("commit"),
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def namespace() -> dict:
     """What doit loads tasks from, for `memory-sync` (the repo's dodo.py exposes the same)."""
     return {"DOIT_CONFIG": doit_config(), "task_tick": task_tick, "task_propose": task_propose,
-            "task_sweep": task_sweep}
+            "task_sweep": task_sweep, "task_migrate": task_migrate}

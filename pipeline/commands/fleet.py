@@ -1,4 +1,4 @@
-"""`memory-sync propose` and `memory-sync sweep-branches`: the doit tasks `propose` and `sweep`."""
+"""`memory-sync propose`, `sweep-branches` and `migrate-layout`: the doit tasks `propose`, `sweep`, `migrate`."""
 from __future__ import annotations
 
 import argparse
@@ -15,3 +15,7 @@ def sweep_branches(args: argparse.Namespace) -> int:
     if args.idle_days is not None:
         argv.append(f"idle_days={args.idle_days}")
     return run_tasks(*argv)
+
+
+def migrate_layout(args: argparse.Namespace) -> int:
+    return run_tasks("migrate", f"confirm={int(args.confirm)}", "wait=600")

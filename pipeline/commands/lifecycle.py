@@ -30,20 +30,21 @@ def _daemon_argv(which: str) -> list[str]:
     return [sys.executable, "-m", "pipeline", "daemon", which]
 
 
+def start_sync_daemon(ctx: Context) -> str:
+    return f"sync daemon: running (PID {daemon.start(ctx.settings.home, SYNC_DAEMON, _daemon_argv('sync'))})"
+
+
+def start_pusher(ctx: Context) -> str:
+    binary = ctx.state.read("pusher", {}).get("path")
+    if binary:
+        pid = daemon.start(ctx.settings.home, PUSHER, gitfoam.daemon_argv(binary), cwd=ctx.settings.mirror_dir)
+        return f"pusher: gitfoam daemon running (PID {pid})"
+    return f"pusher: built-in, running (PID {daemon.start(ctx.settings.home, PUSHER, _daemon_argv('pusher'))})"
+
+
 def _start(ctx: Context) -> list[str]:
-    home = ctx.settings.home
-    started = []
-    if _runs_sync_daemon(ctx):
-        started.append(f"sync daemon: running (PID {daemon.start(home, SYNC_DAEMON, _daemon_argv('sync'))})")
-    if _runs_pusher(ctx):
-        binary = ctx.state.read("pusher", {}).get("path")
-        if binary:
-            pid = daemon.start(home, PUSHER, gitfoam.daemon_argv(binary), cwd=ctx.settings.mirror_dir)
-            started.append(f"pusher: gitfoam daemon running (PID {pid})")
-        else:
-            pid = daemon.start(home, PUSHER, _daemon_argv("pusher"))
-            started.append(f"pusher: built-in, running (PID {pid})")
-    return started
+    return ([start_sync_daemon(ctx)] if _runs_sync_daemon(ctx) else []) + \
+        ([start_pusher(ctx)] if _runs_pusher(ctx) else [])
 
 
 def install(args: argparse.Namespace) -> int:
