@@ -58,10 +58,12 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
 
 def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
     """One tick step; the first one checks the remote (when the role uses it), the last records the outcome."""
+    # before the mirror exists, an unreachable remote must stop the tick before anything is written; after
+    # that, the fetch or push step reaches the remote itself (a snapshot-only run needs no network at all)
     return _guarded(
         step,
         lambda ctx: importlib.import_module(f"pipeline.steps.{step}").run(ctx),
-        lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE),
+        lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE) and not ctx.git.exists(),
         record=last,
     )
 

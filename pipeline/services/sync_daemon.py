@@ -19,7 +19,7 @@ from pipeline.paths import MEMORY, PROJECT_DIR_NAME, TEMP_MARKER
 from pipeline.roles import Role
 from pipeline.watch import Changes, watch
 
-DEBOUNCE_SECONDS = 0.05  # an editor's write comes as several events: gather them into one snapshot
+DEBOUNCE_SECONDS = 0.025  # an editor's write comes as several events: gather them into one snapshot
 POLL_SECONDS = 0.2  # how often the loop looks at its stop flag while waiting
 
 

@@ -70,6 +70,19 @@ def record_blocked(ctx: Context, path: str, rules: list[str]) -> None:
     ctx.say(f"commit: held back {path}: it looks like it holds a secret ({', '.join(rules)}); see {BLOCKED_LOG}")
 
 
+def base_listing(ctx: Context, base: str | None) -> dict:
+    """{"tree": the base's tree, "keys": key -> its subtree}: remembered per base, which changes only on merge."""
+    if base is None:
+        return {"tree": None, "keys": {}}
+    known = ctx.state.read("base_listing", {})
+    if known.get("commit") != base:
+        keys = {entry.path.decode("utf-8", "surrogateescape"): entry.sha
+                for entry in ctx.git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)) if entry.mode == TREE_MODE}
+        known = {"commit": base, "tree": ctx.git.tree_of(base), "keys": keys}
+        ctx.state.write("base_listing", known)
+    return known
+
+
 def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: frozenset[str],
             local_subtrees: dict[str, str]) -> str:
     """The snapshot tree: the base's with this machine's keys replaced (see the module docstring)."""
@@ -79,11 +92,9 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         root, name = _split_key(key)
         by_root[root][name] = local_subtrees.get(local.primary.encoded)
     base_by_root: dict[str, dict[str, TreeEntry]] = {root: {} for root in KEY_ROOTS}
-    if base:
-        for entry in git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)):
-            root, name = _split_key(entry.path.decode("utf-8", "surrogateescape"))
-            if entry.mode == TREE_MODE:
-                base_by_root[root][name] = TreeEntry(entry.mode, entry.kind, entry.sha, name.encode())
+    for key, sha in base_listing(ctx, base)["keys"].items():
+        root, name = _split_key(key)
+        base_by_root[root][name] = TreeEntry(TREE_MODE, "tree", sha, name.encode())
     merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
     for key in merged:
         root, name = _split_key(key)
@@ -120,7 +131,7 @@ def run(ctx: Context) -> None:
     elif dirs:
         git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
-    git.update_ref(f"refs/heads/{WORKTREE_BRANCH}", git.commit_tree(local_tree, "work tree snapshot", []))
+    worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [])
     if ctx.dry_run:
         ctx.runner.run("git", "mktree", mutating=True)
         ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)
@@ -130,7 +141,7 @@ def run(ctx: Context) -> None:
     local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
                       for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}
     tree = compose(ctx, keys, base, merged, local_subtrees)
-    base_tree = git.tree_of(base) if base else None
+    base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
     guard(changes)
     tree = hold_back_secrets(ctx, tree, changes)
@@ -140,7 +151,8 @@ def run(ctx: Context) -> None:
         snapshot = previous["commit"]
     else:
         snapshot = git.commit_tree(tree, f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
-    git.update_ref(f"refs/heads/{ctx.settings.host_branch}", snapshot)
+    # the host branch, and the mirror's HEAD following its work tree so `git status` there is true
+    git.update_refs({f"refs/heads/{ctx.settings.host_branch}": snapshot, f"refs/heads/{WORKTREE_BRANCH}": worktree_commit})
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
                                  "merged": sorted(merged), "dirs": sorted(local_subtrees)})
     ctx.state.write("worktree", {"dirty": False})

@@ -128,6 +128,11 @@ class Git:
     def update_ref(self, ref: str, sha: str) -> None:
         self._git("update-ref", ref, sha, mutating=True)
 
+    def update_refs(self, updates: dict[str, str]) -> None:
+        """Several refs in one transaction (one git call)."""
+        self._git("update-ref", "--stdin", stdin="".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
+                  .encode(), mutating=True)
+
     def delete_ref(self, ref: str) -> None:
         self._git("update-ref", "-d", ref, mutating=True)
 
