@@ -21,6 +21,9 @@ from pipeline.watch import Changes, watch
 
 DEBOUNCE_SECONDS = 0.025  # an editor's write comes as several events: gather them into one snapshot
 POLL_SECONDS = 0.2  # how often the loop looks at its stop flag while waiting
+# between full walks of every memory dir, a tick trusts the watcher's word on which dirs changed; the walk
+# every FULL_SCAN_EVERY ticks catches anything it missed (an overflowed inotify queue)
+FULL_SCAN_EVERY = 10
 
 
 def log(message: str) -> None:
@@ -35,6 +38,10 @@ def memory_dir_of(path: str, projects: str) -> str | None:
     if len(parts) < 2 or parts[1] != MEMORY or not PROJECT_DIR_NAME.match(parts[0]) or TEMP_MARKER in parts[-1]:
         return None
     return parts[0]
+
+
+def _dirs(paths: set[str], projects: str) -> set[str]:
+    return {memory_dir_of(path, projects) for path in paths} - {None}
 
 
 def _quietly(run, *argv: str) -> int:
@@ -52,20 +59,29 @@ def serve(settings: Settings, role: Role) -> None:
     log(f"started: role {role.name}, tick every {settings.interval}s"
         + (f", watching {projects}" if watches_memory else ""))
     next_tick = 0.0
+    ticks = 0
+    pending: set[str] = set()  # dirs whose change-triggered snapshot failed: the next tick looks at them again
     try:
         while not stop():
             if watches_memory and observer is None and Path(projects).is_dir():
                 observer = watch(Path(projects), changes)
+                ticks = 0  # what happened before the watch began is only known from a full walk
             if time.monotonic() >= next_tick:
-                changes.take()  # a full tick looks at every dir anyway
-                code = _quietly(run_tick, "wait=0")
+                pending |= _dirs(changes.take(), projects)
+                hint = [] if observer is None or ticks % FULL_SCAN_EVERY == 0 else [f"changed={','.join(sorted(pending))}"]
+                code = _quietly(run_tick, "wait=0", *hint)
+                if code == 0:
+                    pending.clear()
+                ticks += 1
                 log("tick ok" if code == 0 else f"tick failed (exit {code}); see the lines above, retrying next interval")
                 next_tick = time.monotonic() + settings.interval
                 continue
             if changes.wait(min(POLL_SECONDS, max(0.0, next_tick - time.monotonic()))) and not stop():
                 time.sleep(DEBOUNCE_SECONDS)
-                dirs = sorted({memory_dir_of(path, projects) for path in changes.take()} - {None})
-                code = _quietly(run_tasks, "tick:commit", f"changed={','.join(dirs)}", "wait=30")
+                dirs = _dirs(changes.take(), projects)
+                code = _quietly(run_tasks, "tick:commit", f"changed={','.join(sorted(dirs))}", "wait=30")
+                if code != 0:
+                    pending |= dirs
                 log(f"memory changed in {len(dirs)} project dir(s): snapshot "
                     + ("committed" if code == 0 else f"failed (exit {code})"))
     finally:
