@@ -89,33 +89,29 @@ def _chain_up_to(step: str) -> list[str]:
     return [f"tick:{step}"] if step in steps else []
 
 
-def task_propose() -> dict:
-    """Propose this machine's memory changes to main (a proposal branch, and a PR on GitHub); auto_merge=1 arms it."""
+def _fleet_task(action, after_snapshot: bool) -> dict:
+    """A fleet command as a task; `after_snapshot` refreshes this machine's snapshot first (the chain to commit)."""
     return {
-        "actions": [lambda: run_fleet("propose", auto_merge=flag("auto_merge"))],
-        "task_dep": _chain_up_to("commit"),
+        "actions": [action],
+        "task_dep": _chain_up_to("commit") if after_snapshot else [],
         "uptodate": [False],
         "verbosity": 2,
     }
+
+
+def task_propose() -> dict:
+    """Propose this machine's memory changes to main (a proposal branch, and a PR on GitHub); auto_merge=1 arms it."""
+    return _fleet_task(lambda: run_fleet("propose", auto_merge=flag("auto_merge")), after_snapshot=True)
 
 
 def task_sweep() -> dict:
     """Delete remote host and proposal branches merged into main and idle over idle_days; dry_run=1 only shows."""
-    return {
-        "actions": [lambda: run_fleet("sweep", idle_days=get_var("idle_days"))],
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _fleet_task(lambda: run_fleet("sweep", idle_days=get_var("idle_days")), after_snapshot=False)
 
 
 def task_migrate() -> dict:
     """Move a v1/v2 mirror (raw encoded dirs on main) to the by-project layout; confirm=1 does it."""
-    return {
-        "actions": [lambda: run_fleet("migrate", confirm=flag("confirm"))],
-        "task_dep": _chain_up_to("commit"),
-        "uptodate": [False],
-        "verbosity": 2,
-    }
+    return _fleet_task(lambda: run_fleet("migrate", confirm=flag("confirm")), after_snapshot=True)
 
 
 def namespace() -> dict:

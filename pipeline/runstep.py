@@ -13,6 +13,7 @@ from doit.exceptions import TaskFailed
 
 from pipeline.context import Context, load_context
 from pipeline.errors import FatalError
+from pipeline.faults import crash_point
 from pipeline.lock import hold_tick_lock
 from pipeline.masking import mask
 from pipeline.remote import check_remote
@@ -60,9 +61,14 @@ def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
     """One tick step; the first one checks the remote (when the role uses it), the last records the outcome."""
     # before the mirror exists, an unreachable remote must stop the tick before anything is written; after
     # that, the fetch or push step reaches the remote itself (a snapshot-only run needs no network at all)
+    def body(ctx: Context) -> None:
+        crash_point(f"before:{step}")
+        importlib.import_module(f"pipeline.steps.{step}").run(ctx)
+        crash_point(f"after:{step}")
+
     return _guarded(
         step,
-        lambda ctx: importlib.import_module(f"pipeline.steps.{step}").run(ctx),
+        body,
         lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE) and not ctx.git.exists(),
         record=last,
     )

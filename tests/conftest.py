@@ -151,3 +151,18 @@ def every_path_on(origin: Path) -> set[str]:
     for commit in git("rev-list", "--all", cwd=origin).split():
         paths.update(git("ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines())
     return paths
+
+
+@pytest.fixture
+def fleet(make_machine):
+    """The spec's three kinds of machine on one origin, each with the project finops."""
+    laptop = make_machine("laptop", "authority")
+    build = make_machine("build-01", "contributor")
+    pod = make_machine("pod-1", "consumer")
+    for machine in (laptop, build, pod):
+        machine.project("finops")
+    return laptop, build, pod
+
+
+def proposal_refs(origin: Path) -> dict[str, str]:
+    return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}

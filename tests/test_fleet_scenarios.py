@@ -3,20 +3,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from conftest import encode, every_path_on, git, main_files, origin_refs
 from pipeline.paths import is_mirror_path
-
-
-@pytest.fixture
-def fleet(make_machine):
-    laptop = make_machine("laptop", "authority")
-    build = make_machine("build-01", "contributor")
-    pod = make_machine("pod-1", "consumer")
-    for machine in (laptop, build, pod):
-        machine.project("finops")
-    return laptop, build, pod
 
 
 def tick_all(*machines):

@@ -7,21 +7,7 @@ import re
 
 import pytest
 
-from conftest import git, main_files, origin_refs
-
-
-def proposal_refs(origin):
-    return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}
-
-
-@pytest.fixture
-def fleet(make_machine):
-    laptop = make_machine("laptop", "authority")
-    build = make_machine("build-01", "contributor")
-    pod = make_machine("pod-1", "consumer")
-    for machine in (laptop, build, pod):
-        machine.project("finops")
-    return laptop, build, pod
+from conftest import git, main_files, proposal_refs
 
 
 def test_a_proposal_holds_exactly_the_contributors_edit_even_when_main_moved_on(fleet, origin):

@@ -1,11 +1,7 @@
 """A trust tier: the authority merges clean proposals of hosts on its own roster, on its own tick."""
 from __future__ import annotations
 
-from conftest import git, main_files, origin_refs
-
-
-def proposal_refs(origin):
-    return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}
+from conftest import git, main_files, proposal_refs
 
 
 def setup(make_machine, contributor_host, contributor_role="trusted"):

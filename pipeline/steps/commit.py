@@ -9,6 +9,7 @@ import time
 
 from pipeline.context import Context
 from pipeline.errors import GuardError
+from pipeline.faults import crash_point
 from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
@@ -151,6 +152,7 @@ def run(ctx: Context) -> None:
         snapshot = previous["commit"]
     else:
         snapshot = git.commit_tree(tree, f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
+    crash_point("commit:mid")
     # the host branch, and the mirror's HEAD following its work tree so `git status` there is true
     git.update_refs({f"refs/heads/{ctx.settings.host_branch}": snapshot, f"refs/heads/{WORKTREE_BRANCH}": worktree_commit})
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,

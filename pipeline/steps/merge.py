@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.context import Context
+from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, split_mirror_path
@@ -86,6 +87,8 @@ def run(ctx: Context) -> None:
             for identity in keys[item.key].dirs:
                 action = _apply(ctx, memory_dir(ctx, identity), item, blobs)
                 counts[action] += 1
+                if action is not Action.NOTHING:
+                    crash_point("merge:mid")
     write_base(ctx, main, set(keys))
     wrote = counts[Action.WRITE_MAIN] + counts[Action.TRASH_LOCAL] + counts[Action.CONFLICT]
     ctx.state.write("merge", {"wrote": wrote})

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline import localcopy
 from pipeline.context import Context
+from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
@@ -104,6 +105,7 @@ def run(ctx: Context) -> None:
     if changed:
         target.mkdir(parents=True, exist_ok=True)
         copied = _copy(ctx, projects, target, changed)
+        crash_point("snapshot:mid")
     for name in stale:
         shutil.rmtree(target / name)  # our own copy of a project dir that is gone or no longer first for its key
     if changed or stale:
