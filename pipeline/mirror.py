@@ -33,6 +33,8 @@ def ensure_mirror(ctx: Context) -> None:
     if mirror.exists() and any(mirror.iterdir()):
         raise FatalError(f"{mirror} exists and is not a git repository. Move it away or set MEMORY_MIRROR_DIR.")
     ctx.git.init(remote, head=WORKTREE_BRANCH)
+    # a new mirror starts from nothing: its base, snapshot and fingerprints were about the old one
+    ctx.state.forget("base", "base_listing", "snapshot", "worktree", "scan", "fetch", "merge")
     ctx.state.write("mirror", {"remote": remote})
     ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
 

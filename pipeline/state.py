@@ -37,3 +37,8 @@ class State:
             self._dry[name] = value
             return
         atomic_write(self.path(name), json.dumps(value, indent=1, sort_keys=True).encode())
+
+    def forget(self, *names: str) -> None:
+        if not self.dry_run:
+            for name in names:
+                self.path(name).unlink(missing_ok=True)

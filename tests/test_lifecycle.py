@@ -188,3 +188,23 @@ def test_install_systemd_without_systemd_says_so(make_machine, origin):
     machine.project("finops")
     result = machine.run("install", "--systemd", check=True)
     assert "no systemd user instance here" in result.stdout
+
+
+def test_reinstalling_after_purge_rebuilds_everything(installed, origin):
+    installed.run("install", "--no-start", check=True)
+    installed.run("uninstall", "--purge", check=True)
+    installed.write("finops", "after.md", "written after the purge\n")
+    installed.run("install", "--no-start", check=True)
+    assert branch_has(origin, "gitfoam/build-01/main", "by-project/finops/memory/after.md",
+                      "written after the purge\n")
+    assert branch_has(origin, "gitfoam/build-01/main", "by-project/finops/memory/MEMORY.md", "v1\n")
+
+
+def test_a_mirror_deleted_by_hand_is_rebuilt_from_scratch(installed, origin):
+    import shutil
+    installed.run("install", "--no-start", check=True)
+    shutil.rmtree(installed.mirror)  # state/ still remembers the old mirror
+    installed.write("finops", "later.md", "later\n")
+    installed.tick()
+    assert branch_has(origin, "gitfoam/build-01/main", "by-project/finops/memory/later.md", "later\n")
+    assert branch_has(origin, "gitfoam/build-01/main", "by-project/finops/memory/MEMORY.md", "v1\n")

@@ -28,10 +28,10 @@ def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     sha = remote_main(ctx)
     if sha is None:
-        if ctx.role.can("seed") and seed(ctx):
-            return
         if not ctx.role.can("seed"):
             ctx.say("fetch: origin has no main yet; nothing to merge until a contributor or the authority seeds it")
+        elif seed(ctx):
+            return
         ctx.state.write("fetch", {"main": None, "remote": None})
         return
     if ctx.state.read("fetch", {}).get("remote") != sha:
