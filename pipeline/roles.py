@@ -9,7 +9,6 @@ from pipeline.errors import ConfigError, InvalidRolesError
 from pipeline.yamlfile import Located, load, validator
 
 STEPS = ("resolve", "snapshot", "commit", "fetch", "merge", "resnapshot", "push")
-ABILITIES = ("seed", "propose", "sweep", "push-main")
 # step -> steps that must run before it in the same role
 _NEEDS = {
     "snapshot": ("resolve",),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Callable
 
 from detect_secrets.plugins.aws import AWSKeyDetector
@@ -99,10 +98,6 @@ def scan(data: bytes) -> list[str]:
     if _has_high_entropy(_blank(text, spans) if spans else text):
         found.add(HIGH_ENTROPY)
     return sorted(found)
-
-
-def scan_file(path: Path) -> list[str]:
-    return scan(path.read_bytes())
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

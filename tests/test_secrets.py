@@ -9,7 +9,7 @@ import string
 
 import pytest
 
-from pipeline.secrets import scan, scan_file
+from pipeline.secrets import scan
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
@@ -144,10 +144,3 @@ def test_binary_without_secrets_passes():
     assert scan(bytes(range(256)) * 8) == []
 
 
-def test_scan_file_reads_the_bytes(tmp_path):
-    note = tmp_path / "MEMORY.md"
-    note.write_text("# Memory\n\nUse " + "xo" + "xp-" + fake(11, string.digits) + "-" + fake(12, string.digits)
-                    + "-" + fake(32) + " for the bot.\n")
-    assert scan_file(note) == ["Slack token"]
-    note.write_text(NEGATIVE["prose"])
-    assert scan_file(note) == []

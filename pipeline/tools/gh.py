@@ -7,15 +7,14 @@ from pipeline.tools.run import Result, Runner
 MISSING = "gh CLI not found. Install GitHub CLI: https://cli.github.com/"
 
 
-def _gh(runner: Runner, *args: str) -> Result:
-    if not runner.has("gh"):
-        raise FatalError(MISSING)
-    return runner.run("gh", *args, mutating=True)
-
-
 def require(runner: Runner) -> None:
     if not runner.has("gh"):
         raise FatalError(MISSING)
+
+
+def _gh(runner: Runner, *args: str) -> Result:
+    require(runner)
+    return runner.run("gh", *args, mutating=True)
 
 
 def pr_create(runner: Runner, repo: str, head: str, title: str, body: str) -> str:

@@ -133,9 +133,6 @@ class Git:
         self._git("update-ref", "--stdin", stdin="".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
                   .encode(), mutating=True)
 
-    def delete_ref(self, ref: str) -> None:
-        self._git("update-ref", "-d", ref, mutating=True)
-
     def tree_of(self, commit: str) -> str:
         return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
 

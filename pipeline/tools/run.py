@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
 import sh
 
@@ -59,8 +59,7 @@ class Runner:
     """Runs commands. In a dry run, commands marked `mutating` are printed and not run."""
 
     dry_run: bool = False
-    echo: callable = print
-    shown: list[str] = field(default_factory=list)
+    echo: Callable[[str], None] = print
 
     def run(
         self,
@@ -74,7 +73,6 @@ class Runner:
     ) -> Result:
         line = format_cmd(cmd)
         if mutating and self.dry_run:
-            self.shown.append(line)
             self.echo(f"  would run: {line}")
             return Result(0, b"", b"")
         log.debug("run: %s", line)
