@@ -166,3 +166,22 @@ def fleet(make_machine):
 
 def proposal_refs(origin: Path) -> dict[str, str]:
     return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}
+
+
+@pytest.fixture
+def make_fleet(tmp_path_factory):
+    """A fresh origin and three machines (an authority, two trusted contributors) per call, for property tests
+    that need a new fleet for each example."""
+    def make():
+        root = tmp_path_factory.mktemp("fleet")
+        origin = root / "origin.git"
+        git("init", "-q", "--bare", str(origin))
+        machines = []
+        for host, role in (("laptop", "authority"), ("build-1", "trusted"), ("build-2", "trusted")):
+            (root / host / "home").mkdir(parents=True)
+            machine = Machine(root / host, host, role, str(origin))
+            machine.project("finops")
+            machines.append(machine)
+        return machines, origin
+
+    return make

@@ -1,0 +1,53 @@
+"""Property: for random edits and deletions on three machines, nothing written is lost, and once edits stop,
+a few rounds of ticks (with the trusted contributors proposing) make every machine's memory equal."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import main_files
+
+FILES = ("a.md", "b.md", "notes/c.md")
+HOSTS = ("laptop", "build-1", "build-2")  # build-* is on the shipped trusted roster
+
+operation = st.tuples(st.sampled_from(range(3)), st.sampled_from(FILES), st.booleans())
+rounds = st.lists(st.lists(operation, min_size=1, max_size=4), min_size=1, max_size=3)
+
+
+def settle(machines):
+    laptop, *builders = machines
+    for builder in builders:
+        builder.tick()
+        builder.run("propose", check=True)
+    laptop.tick()
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=rounds)
+def test_no_edit_is_lost_and_the_fleet_converges(make_fleet, plan):
+    machines, origin = make_fleet()
+    counter = 0
+    last_written = {}
+    for ops in plan:
+        for who, name, delete in ops:
+            machine = machines[who]
+            path = machine.memory("finops") / name
+            if delete:
+                path.unlink(missing_ok=True)
+                last_written.pop((who, name), None)
+            else:
+                counter += 1
+                text = f"edit {counter} by {HOSTS[who]}\n"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                last_written[(who, name)] = text
+        settle(machines)
+    for _ in range(3):
+        settle(machines)
+    everywhere = [machine.files("finops") for machine in machines]
+    assert everywhere[0] == everywhere[1] == everywhere[2]
+    kept = set(everywhere[0].values()) | set(main_files(origin).values())
+    for text in last_written.values():
+        assert text in kept
