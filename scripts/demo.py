@@ -415,8 +415,9 @@ def step_5(origin: Path, machines: list[Machine]) -> None:
               if path.endswith(".jsonl") or "/todos/" in f"/{path}" or not path.startswith(f"{KEY}/memory/")]
     check(not leaked, "no .jsonl, no todos/, nothing outside by-project/finops/memory/ in any ref on origin",
           f"leaked: {leaked}")
-    check(set(refs) == {"main", "gitfoam/laptop/main", "gitfoam/build-01/main"},
-          "origin refs: main and the host branches of laptop and build-01 (pod-1, a consumer, pushes nothing)",
+    check(set(refs) == {"main", "gitfoam/laptop/main", "gitfoam/build-01/main", "mirror/authority-lease"},
+          "origin refs: main, the host branches of laptop and build-01, and the laptop's authority lease "
+          "(pod-1, a consumer, pushes nothing)",
           f"refs: {refs}")
     check(all((m.claude_dir / "6f1c2d3e-transcript.jsonl").is_file() for m in machines)
           and (laptop.memory / "scratch.jsonl").is_file(), "the transcripts are still there locally, untouched")
