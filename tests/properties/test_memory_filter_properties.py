@@ -1,0 +1,54 @@
+"""The memory-only rule as properties over random trees: nothing but memory is ever copied or committed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import localcopy
+from pipeline.paths import is_memory_relpath, is_mirror_path
+from pipeline.tools import rsync
+from pipeline.tools.run import Runner
+
+names = st.sampled_from(["memory", "todos", "notes.md", "s.jsonl", "ctx_refresh_1.json", "MEMORY.md", "a.b.md",
+                         "x", ".hidden", "sub"])
+trees = st.lists(st.lists(names, min_size=1, max_size=4).map("/".join), min_size=1, max_size=12)
+
+
+def _build(root: Path, files: list[str]) -> None:
+    for rel in files:
+        path = root / "-proj" / rel
+        if any(parent.is_file() for parent in [*path.parents][:-1]) or path.is_dir():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rel)
+
+
+def _copied(target: Path) -> set[str]:
+    return {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=trees)
+def test_no_non_memory_path_is_ever_copied_and_rsync_agrees_with_the_python_copy(tmp_path_factory, files):
+    root = tmp_path_factory.mktemp("src")
+    _build(root, files)
+    by_rsync = tmp_path_factory.mktemp("rsync")
+    by_python = tmp_path_factory.mktemp("python")
+    dirs = ["-proj"] if (root / "-proj" / "memory").is_dir() else []
+    if dirs:
+        rsync.mirror_tree(Runner(), root, by_rsync, dirs)
+    localcopy.mirror_tree(root, by_python, dirs)
+    copied = _copied(by_rsync)
+    assert copied == _copied(by_python)
+    for path in copied:
+        project, rel = path.split("/", 1)
+        assert rel.startswith("memory/") and is_memory_relpath(rel[len("memory/"):])
+        assert is_mirror_path(f"by-project/k/{rel}")
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_a_relpath_with_dot_segments_is_never_a_memory_path(text):
+    rel = f"{text}/../x.md"
+    assert not is_memory_relpath(rel)
