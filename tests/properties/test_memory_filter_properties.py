@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import every_path_on
 from pipeline import localcopy
 from pipeline.paths import is_memory_relpath, is_mirror_path
 from pipeline.tools import rsync
@@ -16,9 +18,9 @@ names = st.sampled_from(["memory", "todos", "notes.md", "s.jsonl", "ctx_refresh_
 trees = st.lists(st.lists(names, min_size=1, max_size=4).map("/".join), min_size=1, max_size=12)
 
 
-def _build(root: Path, files: list[str]) -> None:
+def _build(claude_dir: Path, files: list[str]) -> None:
     for rel in files:
-        path = root / "-proj" / rel
+        path = claude_dir / rel
         if any(parent.is_file() for parent in [*path.parents][:-1]) or path.is_dir():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +35,7 @@ def _copied(target: Path) -> set[str]:
 @given(files=trees)
 def test_no_non_memory_path_is_ever_copied_and_rsync_agrees_with_the_python_copy(tmp_path_factory, files):
     root = tmp_path_factory.mktemp("src")
-    _build(root, files)
+    _build(root / "-proj", files)
     by_rsync = tmp_path_factory.mktemp("rsync")
     by_python = tmp_path_factory.mktemp("python")
     dirs = ["-proj"] if (root / "-proj" / "memory").is_dir() else []
@@ -46,6 +48,18 @@ def test_no_non_memory_path_is_ever_copied_and_rsync_agrees_with_the_python_copy
         project, rel = path.split("/", 1)
         assert rel.startswith("memory/") and is_memory_relpath(rel[len("memory/"):])
         assert is_mirror_path(f"by-project/k/{rel}")
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=trees)
+def test_no_non_memory_path_ever_reaches_a_commit_on_origin(make_fleet, files):
+    (laptop, *_), origin = make_fleet()
+    _build(laptop.memory("finops").parent, ["memory/MEMORY.md", *files])
+    laptop.tick()
+    paths = every_path_on(origin)
+    assert "by-project/finops/memory/MEMORY.md" in paths
+    assert all(is_mirror_path(path) for path in paths), paths
 
 
 @given(st.text(min_size=1, max_size=30))
