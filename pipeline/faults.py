@@ -1,7 +1,11 @@
 """Crash points, for proving crash consistency: MEMORY_MIRROR_CRASH=<point> kills this process at that point
-with SIGKILL, as a power cut would. Points: before:<step>, after:<step>, snapshot:mid, merge:mid, commit:mid."""
+with SIGKILL, as a power cut would. Points: before:<step>, after:<step>, snapshot:mid, merge:mid, commit:mid.
+
+A full disk, for machines where a small filesystem cannot be mounted: MEMORY_MIRROR_DISK_FULL=<dir> makes every
+atomic write of a file under <dir> fail with ENOSPC once its temp file exists, as a write to a full disk does."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
@@ -9,3 +13,9 @@ import signal
 def crash_point(name: str) -> None:
     if os.environ.get("MEMORY_MIRROR_CRASH") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def disk_full_point(path: str | os.PathLike) -> None:
+    full = os.environ.get("MEMORY_MIRROR_DISK_FULL")
+    if full and os.path.abspath(path).startswith(os.path.join(os.path.abspath(full), "")):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -1,12 +1,16 @@
 """Local file writes: atomic (temp file + rename), trash instead of unlink, git blob ids of local files."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
+import shutil
 import time
 from pathlib import Path
 
-from pipeline.paths import TEMP_MARKER
+from pipeline.faults import disk_full_point
+from pipeline.paths import TEMP_MARKER, fit_name
 from pipeline.sync_rules import conflict_name, is_conflict_sibling_of
 
 
@@ -25,12 +29,21 @@ def file_id(path: Path) -> str | None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Readers see the old content or the new one, never a part; a crash leaves at most a temp file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    temp = path.with_name(fit_name(f".{path.name}", f"{TEMP_MARKER}{os.getpid()}"))
+    try:
+        with open(temp, "wb") as handle:
+            disk_full_point(temp)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        # a failed write (a full disk) leaves the target as it was and no half-written temp file beside it
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if isinstance(exc, OSError) and exc.filename in (None, str(temp)):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc  # the user knows the file, not our temp
+        raise
 
 
 def move_to_trash(path: Path, trash_dir: Path, label: str) -> Path:
@@ -42,7 +55,18 @@ def move_to_trash(path: Path, trash_dir: Path, label: str) -> Path:
     while target.exists():
         target = target_dir / f"{path.name}.{counter}"
         counter += 1
-    os.replace(path, target)
+    try:
+        os.replace(path, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # ~/.claude on another filesystem than the trash: copy first, so a failure leaves the original in place
+        try:
+            shutil.copy2(path, target)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        os.unlink(path)
     return target
 
 

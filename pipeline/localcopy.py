@@ -26,7 +26,12 @@ def mirror_tree(source: Path, target: Path, project_dirs: list[str]) -> list[str
                 same = False
             if not same:
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src_memory / rel, dst)
+                try:
+                    shutil.copy2(src_memory / rel, dst)
+                except FileNotFoundError:
+                    continue  # deleted since the walk: the caller sees the dir changed and copies it again
+                # the times seen before the copy: a file rewritten during it then differs and is copied again
+                os.utime(dst, ns=(src_stat.st_atime_ns, src_stat.st_mtime_ns))
                 changed.append(f"{name}/{MEMORY}/{rel}")
         for rel, _ in list(memory_files(dst_memory)):
             if rel not in wanted:

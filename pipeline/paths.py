@@ -7,9 +7,11 @@ from fnmatch import translate
 MEMORY = "memory"
 KEY_ROOTS = ("by-project", "_unmapped")
 TEMP_MARKER = ".mm-tmp-"  # atomic writes go through ".<name>.mm-tmp-<pid>" beside the target
-# never synced, even inside memory/: transcripts, context snapshots, todo lists
+NAME_MAX = 255  # bytes in one file name on Linux and macOS filesystems
+# never synced, even inside memory/: transcripts, context snapshots, todo lists, and a git dir, which would
+# turn a memory dir into a repository whose config (hooks, fsmonitor) runs in any shell that enters it
 EXCLUDED_FILES = ("*.jsonl", "ctx_refresh_*.json")
-EXCLUDED_DIRS = ("todos",)
+EXCLUDED_DIRS = ("todos", ".git")
 # Claude names project dirs with letters, digits and '-' only; anything else in projects/ is not Claude's
 PROJECT_DIR_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 _EXCLUDED_NAME = re.compile("|".join([translate(p) for p in EXCLUDED_FILES] + [f".*{re.escape(TEMP_MARKER)}.*"]))
@@ -24,6 +26,16 @@ def is_memory_relpath(rel: str) -> bool:
     """True when `rel` (a '/'-separated path inside a memory/ dir) may be synced."""
     parts = rel.split("/")
     return not is_excluded_name(parts[-1]) and not any(is_excluded_name(part, is_dir=True) for part in parts[:-1])
+
+
+def fit_name(stem: str, suffix: str) -> str:
+    """stem + suffix, the stem cut at a character boundary so the name still fits in NAME_MAX bytes: names
+    we derive from a long one (temp files, conflict siblings) must be creatable wherever the long one is."""
+    room = NAME_MAX - len(suffix.encode("utf-8", "surrogateescape"))
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) > room:
+        stem = raw[:max(room, 0)].decode("utf-8", "ignore")
+    return stem + suffix
 
 
 def is_key_name(name: str) -> bool:

@@ -9,12 +9,27 @@ from pipeline.errors import FatalError
 from pipeline.tools.run import CalledProcessError
 
 
+# what git says when the URL itself cannot be used, and when the remote wants credentials git may not ask for
+_BAD_URL = ("is not a git command", "valid url syntax", "bad/illegal format", "hostname contains invalid characters",
+            "strange hostname", "strange port", "strange pathname", "transport '", "not supported or disabled")
+_NEEDS_LOGIN = ("could not read username", "could not read password", "authentication failed")
+
+
 def _unreachable(ctx: Context, detail: str) -> FatalError:
-    first = next((line.strip() for line in detail.splitlines() if line.strip()), "no answer")
-    return FatalError(
-        f"cannot reach MEMORY_MIRROR_REMOTE {ctx.settings.masked_remote}: {first}. "
-        "Check that the repo exists (gh repo create <org>/<name> --private --confirm), your SSH key, and the URL."
-    )
+    # ssh's note that it trusted a new host key comes first on a first contact, but is never the reason
+    reasons = (line.strip() for line in detail.splitlines() if line.strip()
+               and not line.startswith("Warning: Permanently added"))
+    first = next(reasons, "no answer").rstrip(".")
+    lowered = first.lower()
+    if any(sign in lowered for sign in _BAD_URL):
+        fix = (f"It is not a URL git can use: set MEMORY_MIRROR_REMOTE in {ctx.settings.env_file} to "
+               "git@github.com:<org>/<name>.git, https://github.com/<org>/<name>.git, ssh://<host>/<path> or a path.")
+    elif any(sign in lowered for sign in _NEEDS_LOGIN):
+        fix = ("It asks for a login this machine has none for (git never prompts here): run `gh auth setup-git` "
+               "or set up a git credential helper for it, or use an SSH URL.")
+    else:
+        fix = "Check that the repo exists (gh repo create <org>/<name> --private --confirm), your SSH key, and the URL."
+    return FatalError(f"cannot reach MEMORY_MIRROR_REMOTE {ctx.settings.masked_remote}: {first}. {fix}")
 
 
 def _target(ctx: Context) -> str:
@@ -78,6 +93,12 @@ class PushOutcome:
 
     def summary(self, ref: str) -> str:
         return self.refs.get(ref, ("!", "not pushed"))[1]
+
+    def collided(self, ref: str) -> bool:
+        """Refused only because another push moved the ref on origin meanwhile: origin checks the old value it
+        advertised (even for a forced push), so of two simultaneous pushes of one ref the later one fails."""
+        flag, summary = self.refs.get(ref, ("!", "not pushed"))
+        return flag == "!" and ("failed to update ref" in summary or "lock" in summary)
 
 
 def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force: bool = False) -> PushOutcome:

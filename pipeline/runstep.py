@@ -4,6 +4,7 @@ A FatalError becomes a doit TaskFailed carrying its one-line message; a tick's o
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from typing import Callable
@@ -12,11 +13,12 @@ from doit import get_var
 from doit.exceptions import TaskFailed
 
 from pipeline.context import Context, load_context
-from pipeline.errors import FatalError
+from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
 from pipeline.lock import hold_tick_lock
 from pipeline.masking import mask
 from pipeline.remote import check_remote
+from pipeline.tools.run import CalledProcessError
 
 TOUCHES_REMOTE = ("fetch", "push")
 
@@ -47,14 +49,25 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         body(ctx)
         if record:
             _record(ctx, True, "ok", 0)
-    except FatalError as exc:
+    except (FatalError, OSError) as exc:
+        exc = _one_line(exc, label)
         message = mask(str(exc))
         if ctx is not None:
             ctx.log.error("%s failed: %s", label, message)
             if record:
-                _record(ctx, False, f"{label}: {message}", getattr(exc, "exit_code", 1))
+                with contextlib.suppress(OSError):  # the state dir may sit on the very disk that is full
+                    _record(ctx, False, f"{label}: {message}", getattr(exc, "exit_code", 1))
         return TaskFailed(message)
     return None
+
+
+def _one_line(exc: Exception, label: str) -> FatalError:
+    """A full disk or an unwritable file is something the user fixes: say so in one line, not a traceback."""
+    if isinstance(exc, CalledProcessError):
+        return disk_full_in(exc.stderr, label) or exc
+    if isinstance(exc, OSError):
+        return from_os_error(exc, label)
+    return exc
 
 
 def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:

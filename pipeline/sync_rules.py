@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import enum
 
+from pipeline.paths import NAME_MAX, fit_name
+
 
 class Action(enum.Enum):
     NOTHING = "nothing"  # already equal, or this machine's deletion / edit is what will be pushed
@@ -28,19 +30,30 @@ def decide(base: str | None, main: str | None, local: str | None) -> Action:
     return Action.CONFLICT
 
 
-def conflict_name(name: str, host: str, epoch: int) -> str:
-    """`a.b.md` -> `a.b.conflict-<host>-<epoch>.md`: split at the last dot, none for dotfiles without one."""
+def _stem_ext(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        return f"{name}.conflict-{host}-{epoch}"
-    return f"{stem}.conflict-{host}-{epoch}.{ext}"
+    if not dot or not stem or len(ext.encode("utf-8", "surrogateescape")) > NAME_MAX // 2:
+        return name, ""
+    return stem, f".{ext}"
+
+
+def conflict_name(name: str, host: str, epoch: int) -> str:
+    """`a.b.md` -> `a.b.conflict-<host>-<epoch>.md`: split at the last dot, none for dotfiles without one.
+    The stem of a name near NAME_MAX is cut so the sibling can still be created."""
+    stem, ext = _stem_ext(name)
+    return fit_name(stem, f".conflict-{host}-{epoch}{ext}")
 
 
 def is_conflict_sibling_of(candidate: str, name: str) -> bool:
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        return candidate.startswith(f"{name}.conflict-")
-    return candidate.startswith(f"{stem}.conflict-") and candidate.endswith(f".{ext}")
+    stem, ext = _stem_ext(name)
+    if not candidate.endswith(ext):
+        return False
+    if candidate.startswith(f"{stem}.conflict-"):
+        return True
+    # a cut stem (see conflict_name) leaves the sibling within a few bytes of NAME_MAX
+    cut = candidate.rfind(".conflict-")
+    return (len(candidate.encode("utf-8", "surrogateescape")) > NAME_MAX - 4 and cut > 0
+            and stem.startswith(candidate[:cut]))
 
 
 def reconcile_copies(base: str | None, copies: list[str | None]) -> tuple[str | None, list[str]]:

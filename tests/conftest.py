@@ -92,9 +92,11 @@ class Machine:
         path.write_text(text)
         return path
 
-    def run(self, *args: str, check: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    def run(self, *args: str, check: bool = False, cwd: Path | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess:
+        """`timeout` turns a command that would wait forever (a prompt, a network stall) into a failure."""
         result = subprocess.run([sys.executable, "-m", "pipeline", *args], env=self.env(), cwd=cwd or self.home,
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"memory-sync {' '.join(args)} failed ({result.returncode}):\n"
                                  f"{result.stdout}\n{result.stderr}")

@@ -47,8 +47,8 @@ def test_credentials_never_leave_through_tick_host_branch_main_or_proposal(make_
     assert any(ref.startswith("refs/heads/proposal/") for ref in origin_refs(origin))
     laptop_blocked = (laptop.agentihooks / "logs" / "blocked.log").read_text()
     build_blocked = (build.agentihooks / "logs" / "blocked.log").read_text()
-    assert "held back by-project/finops/memory/aws.md: AWS access key" in laptop_blocked
-    assert "held back by-project/finops/memory/gh.md: GitHub token" in build_blocked
+    assert "held back by-project/finops/memory/aws.md: it looks like it holds a secret (AWS access key" in laptop_blocked
+    assert "held back by-project/finops/memory/gh.md: it looks like it holds a secret (GitHub token" in build_blocked
     assert aws_key() not in laptop_blocked and github_token() not in build_blocked
     assert laptop_blocked.count("aws.md") == 1  # named once, not on every tick
     # the local files are untouched

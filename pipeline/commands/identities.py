@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from pipeline.context import load_context
-from pipeline.steps.resolve import fresh_identities
+from pipeline.steps.resolve import fresh_identities, symlinked_memory
 
 
 def identities(args: argparse.Namespace) -> int:
@@ -19,6 +20,9 @@ def identities(args: argparse.Namespace) -> int:
             notes.append(f"COLLISION: same name as {identity.collides_with}; map it in identities.yaml")
         if identity.ambiguous:
             notes.append("AMBIGUOUS: also " + ", ".join(c for c in identity.candidates if c != identity.real_path))
+        link = symlinked_memory(ctx, identity)
+        if link:
+            notes.append(f"NOT SYNCED: memory is a symlink to {os.readlink(link)}")
         rows.append((identity.encoded, identity.key, identity.marker or "-", identity.real_path or "(not found)",
                      "; ".join(notes)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]

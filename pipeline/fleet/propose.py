@@ -13,10 +13,24 @@ from pipeline.tools import gh
 from pipeline.tools.git import EMPTY_TREE
 
 PROPOSAL_PREFIX = "proposal"
+PROPOSED_VERSIONS = 5  # per path
+PROPOSED_PATHS = 5000
 
 
 def proposal_branch(host: str, commit: str, now: float) -> str:
     return f"{PROPOSAL_PREFIX}/{host}/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}-{commit[:7]}"
+
+
+def remember_proposed(known: list, changes) -> list:
+    """[path, [blob ids]] pairs, most recently proposed last: the last versions of each path this machine proposed.
+    When main comes back with one of them, merge knows that change was this machine's own."""
+    versions = {path: shas for path, shas in known}
+    for change in changes:
+        if change.new_sha:
+            path = change.path.decode("utf-8", "surrogateescape")
+            kept = [sha for sha in versions.pop(path, []) if sha != change.new_sha]
+            versions[path] = (kept + [change.new_sha])[-PROPOSED_VERSIONS:]
+    return [[path, shas] for path, shas in versions.items()][-PROPOSED_PATHS:]
 
 
 def propose(ctx: Context, auto_merge: bool) -> None:
@@ -40,17 +54,26 @@ def propose(ctx: Context, auto_merge: bool) -> None:
     changes = [(c.new_mode, c.new_sha, c.path) for c in mine if is_mirror_path(c.path)]
     main_tree = ctx.git.tree_of(main)
     tree = ctx.git.tree_with(main_tree, changes, ctx.settings.state_dir / "propose.index")
-    files = [c.path.decode("utf-8", "backslashreplace") for c in ctx.git.diff_tree(main_tree, tree)]
+    proposed = ctx.git.diff_tree(main_tree, tree)
+    files = [c.path.decode("utf-8", "backslashreplace") for c in proposed]
     if not files:
         ctx.say("nothing to propose")
         return
     title = f"memory from {ctx.settings.hostname}: {len(files)} file{'s' if len(files) != 1 else ''}"
     body = "Changed memory files:\n\n" + "\n".join(f"- {name}" for name in files) + "\n"
-    commit = ctx.git.commit_tree(tree, f"{title}\n\n{body}", [main])
+    # this machine's last proposal as a second parent: when that one reaches main first, git merges this one
+    # from it, instead of finding that both changed the same files (this one holds that one's changes too)
+    previous = ctx.state.read("propose", {})
+    parents = [main]
+    last = previous.get("commit")
+    if last and ctx.git.rev_parse(last) and not ctx.git.is_ancestor(last, main):
+        parents.append(last)
+    commit = ctx.git.commit_tree(tree, f"{title}\n\n{body}", parents)
     branch = proposal_branch(ctx.settings.hostname, commit, time.time())
     outcome = push_refs(ctx, [f"{commit}:refs/heads/{branch}"])
     if not outcome.ok(f"refs/heads/{branch}"):
         raise FatalError(f"push of {branch} was refused: {outcome.summary(f'refs/heads/{branch}')}")
+    ctx.state.write("propose", {"commit": commit, "files": remember_proposed(previous.get("files", []), proposed)})
     ctx.say(f"proposed {len(files)} file(s) on {branch}:")
     for name in files:
         ctx.say(f"  {name}")

@@ -10,7 +10,7 @@ import os
 import time
 
 from pipeline.context import Context
-from pipeline.daemon import StopFlag, install_sigterm_handler
+from pipeline.daemon import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.errors import FatalError
 from pipeline.remote import host_ref, push_refs
 from pipeline.watch import Changes, watch
@@ -18,6 +18,7 @@ from pipeline.watch import Changes, watch
 THROTTLE_SECONDS = 0.3  # force-pushes of the host branch are coalesced to at most one per this period
 SAFETY_POLL_SECONDS = 5.0  # a missed event still gets pushed
 RETRY_SECONDS = 10.0  # after a failed push (remote down), wait before trying again
+MIRROR_POLL_SECONDS = 0.5  # before the first tick has created the mirror
 
 
 def log(message: str) -> None:
@@ -27,11 +28,20 @@ def log(message: str) -> None:
 def serve(ctx: Context) -> None:
     stop: StopFlag = install_sigterm_handler()
     branch = host_ref(ctx)
-    ref_dir = ctx.settings.mirror_dir / ".git" / os.path.dirname(branch)
+    git_dir = ctx.settings.mirror_dir / ".git"
+    ref_dir = git_dir / os.path.dirname(branch)
+    log(f"started: publishing {ctx.settings.host_branch} of {ctx.settings.mirror_dir}")
+    # the first tick creates the mirror: a .git dir made here before it would pass for the repository, and
+    # that tick would then fail on a mirror that is none
+    if not (git_dir / "HEAD").is_file():
+        log("waiting for the first tick to create the mirror")
+        while not (git_dir / "HEAD").is_file():
+            if interruptible_sleep(MIRROR_POLL_SECONDS, stop):
+                log("stopped")
+                return
     ref_dir.mkdir(parents=True, exist_ok=True)
     changes = Changes(lambda path: True)
     observer = watch(ref_dir, changes, recursive=False)
-    log(f"started: publishing {ctx.settings.host_branch} of {ctx.settings.mirror_dir}")
     pushed: str | None = None
     last_push = 0.0
     try:
@@ -53,6 +63,10 @@ def serve(ctx: Context) -> None:
                 if outcome.ok(branch):
                     pushed = current
                     log(f"pushed {ctx.settings.host_branch} {current[:12]}")
+                elif outcome.collided(branch):
+                    # a tick's push step publishes the same branch, and origin takes one of two pushes at once
+                    log(f"{ctx.settings.host_branch} moved on origin during this push (a tick pushed it too); "
+                        "pushing again")
                 else:
                     log(f"push of {ctx.settings.host_branch} refused: {outcome.summary(branch)}")
                 continue

@@ -35,40 +35,65 @@ def guard(changes: list[Change]) -> None:
         )
 
 
-def hold_back_secrets(ctx: Context, tree: str, changes: list[Change]) -> str:
-    """`tree` with every added or changed file that holds a credential kept at its base version (rule 2).
+def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
+    """path -> why that added or changed file may not leave this machine as it is: a name no other machine
+    can be sure to create, a size main refuses, or a credential in it (rule 2)."""
+    reasons: dict[bytes, str] = {}
+    for change in added:
+        try:
+            change.path.decode("utf-8")
+        except UnicodeDecodeError:
+            reasons[change.path] = "its name is not valid UTF-8; rename it"
+    sizes = ctx.git.blob_sizes([c.new_sha for c in added])
+    limit = ctx.settings.max_file_bytes
+    for change in added:
+        if change.path not in reasons and sizes[change.new_sha] > limit:
+            reasons[change.path] = f"{sizes[change.new_sha]} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES ({limit})"
+    scannable = [c for c in added if c.path not in reasons]
+    if scannable:
+        from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
 
-    Holding a file back is never mistaken for deleting it; each held file is named in blocked.log with the
-    rules that caught it, never its content.
+        blobs = ctx.git.read_blobs([c.new_sha for c in scannable])
+        for change in scannable:
+            if rules := secrets.scan(blobs[change.new_sha]):
+                reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
+    return reasons
+
+
+def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list[Change]]:
+    """`tree` with every added or changed file that may not leave this machine kept at its base version, and the
+    changes still in it.
+
+    Holding a file back is never mistaken for deleting it: it stays on disk and syncs once fixed. Each held file
+    is named in blocked.log with the reason, never its content, once per version.
     """
     added = [c for c in changes if c.new_sha]
     if not added:
-        return tree
-    from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
-
-    blobs = ctx.git.read_blobs([c.new_sha for c in added])
-    held = [(c, rules) for c in added if (rules := secrets.scan(blobs[c.new_sha]))]
+        return tree, changes
+    reasons = held_back_reasons(ctx, added)
     logged = ctx.state.read("blocked", {})
     now_blocked = {}
-    for change, rules in held:
+    held = [c for c in added if c.path in reasons]
+    for change in held:
         path = change.path.decode("utf-8", "backslashreplace")
         now_blocked[path] = change.new_sha
         if logged.get(path) != change.new_sha:
-            record_blocked(ctx, path, rules)
+            record_blocked(ctx, path, reasons[change.path])
     if now_blocked != logged:
         ctx.state.write("blocked", now_blocked)
     if not held:
-        return tree
-    return ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c, _ in held],
+        return tree, changes
+    tree = ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c in held],
                              ctx.settings.state_dir / "hold.index")
+    return tree, [c for c in changes if c.path not in reasons]
 
 
-def record_blocked(ctx: Context, path: str, rules: list[str]) -> None:
-    line = f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {ctx.settings.hostname} held back {path}: {', '.join(rules)}"
+def record_blocked(ctx: Context, path: str, reason: str) -> None:
+    line = f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {ctx.settings.hostname} held back {path}: {reason}"
     ctx.settings.logs_dir.mkdir(parents=True, exist_ok=True)
     with open(ctx.settings.logs_dir / BLOCKED_LOG, "a", encoding="utf-8") as log:
         log.write(line + "\n")
-    ctx.say(f"commit: held back {path}: it looks like it holds a secret ({', '.join(rules)}); see {BLOCKED_LOG}")
+    ctx.say(f"commit: held back {path}: {reason}; see {BLOCKED_LOG}")
 
 
 def base_listing(ctx: Context, base: str | None) -> dict:
@@ -144,8 +169,8 @@ def run(ctx: Context) -> None:
     tree = compose(ctx, keys, base, merged, local_subtrees)
     base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
+    tree, changes = hold_back(ctx, tree, changes)
     guard(changes)
-    tree = hold_back_secrets(ctx, tree, changes)
     if tree == base_tree:
         snapshot = base
     elif previous.get("tree") == tree and previous.get("base") == base and previous.get("commit"):

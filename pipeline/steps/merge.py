@@ -12,7 +12,7 @@ from pipeline.context import Context
 from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
-from pipeline.paths import MEMORY, split_mirror_path
+from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
 from pipeline.sync_rules import Action, decide
 
 REGULAR_MODES = ("100644", "100755")
@@ -43,10 +43,14 @@ def _incoming(ctx: Context, base: str | None, main: str, present: set[str], firs
         split = split_mirror_path(path)
         shown = path.decode("utf-8", "backslashreplace")
         if split is None:
-            ctx.log.warning("merge: skipped %s from main: not a memory file", shown)
+            ctx.log.warning("merge: skipped %s from main: %s", shown,
+                            "not a memory file" if shown.encode() == path else "its name is not valid UTF-8")
             continue
         key, rel = split
         if key not in present or (key in first_time) != listed:
+            continue
+        if any(len(part.encode()) > NAME_MAX for part in rel.split("/")):
+            ctx.say(f"merge: skipped {shown} from main: a name longer than {NAME_MAX} bytes cannot be created here")
             continue
         if new is not None and mode not in REGULAR_MODES:
             ctx.say(f"merge: skipped {shown} from main: not a regular file (mode {mode})")
@@ -96,12 +100,19 @@ def run(ctx: Context) -> None:
             f"{counts[Action.CONFLICT]} conflicts, {counts[Action.KEEP_LOCAL]} local changes kept")
 
 
+def _proposed_here(ctx: Context, path: str, sha: str) -> bool:
+    return any(known == path and sha in versions for known, versions in ctx.state.read("propose", {}).get("files", []))
+
+
 def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes]) -> Action:
     target = directory / item.rel
     if not is_inside(target, directory):
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
         return Action.NOTHING
     action = decide(item.base, item.main, file_id(target))
+    if action is Action.CONFLICT and _proposed_here(ctx, f"{item.key}/{MEMORY}/{item.rel}", item.main):
+        # main came back with a version this machine proposed: the local file is a later edit of its own
+        action = Action.KEEP_LOCAL
     if action is Action.WRITE_MAIN:
         atomic_write(target, blobs[item.main])
     elif action is Action.TRASH_LOCAL:

@@ -5,11 +5,15 @@ the host branch is pushed and the step stands down (exit status 3), naming the h
 """
 from __future__ import annotations
 
+import time
+
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet import lease
 from pipeline.mirror import local_keys, read_base, write_base
 from pipeline.remote import host_ref, push_refs, remote_refs
+
+HOST_PUSH_ATTEMPTS = 5
 
 
 def _push_host_branch(ctx: Context, commit: str) -> None:
@@ -17,7 +21,15 @@ def _push_host_branch(ctx: Context, commit: str) -> None:
     if remote_refs(ctx).get(branch) == commit:
         ctx.say(f"push: {ctx.settings.host_branch} already up to date")
         return
-    outcome = push_refs(ctx, [f"+{commit}:{branch}"])
+    for attempt in range(1, HOST_PUSH_ATTEMPTS + 1):
+        outcome = push_refs(ctx, [f"+{commit}:{branch}"])
+        # the pusher publishes the same branch: a push that ran at the same moment is no refusal
+        if outcome.ok(branch) or not outcome.collided(branch) or attempt == HOST_PUSH_ATTEMPTS:
+            break
+        if ctx.git.ls_remote("origin", branch).get(branch) == commit:
+            ctx.say(f"push: {ctx.settings.host_branch} already up to date (the pusher published it)")
+            return
+        time.sleep(0.1 * attempt)
     if not outcome.ok(branch):
         raise FatalError(f"push of {ctx.settings.host_branch} was refused: {outcome.summary(branch)}")
     ctx.say(f"push: {ctx.settings.host_branch} -> {commit[:12]}")
@@ -43,7 +55,9 @@ def _push_main(ctx: Context, snapshot: dict) -> None:
             # main now is this snapshot: the next tick starts from it instead of rebuilding it
             ctx.state.write("snapshot", {**snapshot, "base": commit})
         ctx.say(f"push: main -> {commit[:12]}")
-    elif "stale info" in outcome.summary(MAIN):
+    elif "stale info" in outcome.summary(MAIN) or outcome.collided(MAIN):
+        # another push of main at the same moment (a merged PR) refuses this one as a failed ref update, not
+        # as stale info: main moved all the same
         ctx.say("push: authority push lease invalidated (main moved since it was fetched); "
                 "nothing is lost, the next tick merges and retries")
         ctx.log.warning("authority push lease invalidated: %s", outcome.summary(MAIN))

@@ -1,9 +1,13 @@
 """resolve: map every ~/.claude/projects/<encoded>/ to its identity key and record the map."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pipeline.context import Context
 from pipeline.identity import Identity, resolve_all
 from pipeline.mirror import load_identities
+from pipeline.paths import MEMORY
 
 
 def run(ctx: Context) -> None:
@@ -30,9 +34,21 @@ def run(ctx: Context) -> None:
                     f"syncs under {identity.key} until you give it a key in {ctx.settings.identities_file} "
                     "(`memory-sync identities` shows all)")
     for identity in identities:
+        link = symlinked_memory(ctx, identity)
+        if link:
+            ctx.say(f"resolve: not syncing {link}: it is a symlink (to {os.readlink(link)}), and memory is only read "
+                    "from and written to real directories. Replace the link with a directory holding the files "
+                    "to sync them.")
+    for identity in identities:
         if identity.ambiguous:
             ctx.log.warning("%s decodes to %s; using %s", identity.encoded, ", ".join(identity.candidates),
                             identity.real_path)
+
+
+def symlinked_memory(ctx: Context, identity: Identity) -> Path | None:
+    """The memory dir of `identity` when it is a symlink: it could point anywhere, so it is never followed."""
+    memory = ctx.settings.claude_projects / identity.encoded / MEMORY
+    return memory if memory.is_symlink() else None
 
 
 def fresh_identities(ctx: Context) -> list[Identity]:

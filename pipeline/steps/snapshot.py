@@ -14,12 +14,14 @@ from pipeline import localcopy
 from pipeline.context import Context
 from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
-from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
+from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
 from pipeline.paths import MEMORY
 from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
+
+COPY_ATTEMPTS = 3  # copies of a project dir whose memory is being rewritten, before it waits for the next tick
 
 
 def _base_ids(ctx: Context, key: str) -> dict[str, str]:
@@ -75,6 +77,34 @@ def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[s
     return gone + localcopy.mirror_tree(projects, target, present)
 
 
+def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
+                fingerprints: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Copy `dirs`, and again each one whose memory changed while it was copied: such a copy may hold a file
+    cut off or mixed from two versions. Returns what was copied and the dirs still changing after the last try,
+    which are put back as last committed and left to the next tick."""
+    copied: list[str] = []
+    todo = dirs
+    for _ in range(COPY_ATTEMPTS):
+        try:
+            copied += _copy(ctx, projects, target, todo)
+            failed = None
+        except rsync.PartialCopy as exc:
+            failed = exc
+        after = {name: fingerprint(projects / name / MEMORY) for name in todo}
+        moving = [name for name in todo if after[name] != fingerprints[name]]
+        fingerprints.update(after)
+        if failed is None:
+            todo = moving  # a failed copy is tried again whole: which of its dirs it failed on is not known
+        if not todo:
+            break
+    if failed is not None and not moving:
+        raise failed  # nothing was changing under it: a lasting error, such as a file it may not read
+    for name in todo:
+        ctx.git.restore_worktree(f"{WORKTREE_DIR}/{name}")
+        ctx.say(f"snapshot: {name}: memory kept changing while it was copied; left for the next tick")
+    return copied, todo
+
+
 def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx)
@@ -104,8 +134,12 @@ def run(ctx: Context) -> None:
     copied = []
     if changed:
         target.mkdir(parents=True, exist_ok=True)
-        copied = _copy(ctx, projects, target, changed)
+        copied, unsettled = _copy_whole(ctx, projects, target, changed, fingerprints)
         crash_point("snapshot:mid")
+        for name in unsettled:
+            # not remembered at all, so the next run walks it and copies it again even if no watcher names it
+            del fingerprints[name]
+        changed = [name for name in changed if name not in unsettled]
     for name in stale:
         shutil.rmtree(target / name)  # our own copy of a project dir that is gone or no longer first for its key
     if changed or stale:

@@ -139,6 +139,12 @@ class Git:
     def add_all(self, *paths: str) -> None:
         self._git("add", "-A", "--", *paths, mutating=True)
 
+    def restore_worktree(self, path: str) -> None:
+        """`path` in the work tree as the index has it; files the index does not know are removed."""
+        # a path the index has never seen has nothing to check out, and git says so with a non-zero exit
+        self._git("checkout", "-q", "--", path, mutating=True, check=False)
+        self._git("clean", "-fdqx", "--", path, mutating=True)
+
     def write_tree(self) -> str:
         return self._git("write-tree", mutating=True).out.strip() or "<tree>"
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.paths import MEMORY, rsync_filter_rules
-from pipeline.tools.run import Runner
+from pipeline.tools.run import CalledProcessError, Runner
+
+# "some files were not transferred" and "source files vanished": what a file deleted or cut short while rsync
+# reads it causes, and what copying again once it is still cures
+PARTIAL_CODES = (23, 24)
+
+
+class PartialCopy(CalledProcessError):
+    """rsync could not copy every file; the caller tells a file that changed under it from a lasting error."""
 
 
 def mirror_tree(runner: Runner, source: Path, target: Path, project_dirs: list[str]) -> list[str]:
@@ -19,7 +27,11 @@ def mirror_tree(runner: Runner, source: Path, target: Path, project_dirs: list[s
         "--info=nonreg0", "--out-format=%n", *(f"--filter={rule}" for rule in rsync_filter_rules()),
         *(f"{source}/./{name}/{MEMORY}" for name in project_dirs), f"{target}/",
     ]
-    result = runner.run(*cmd, mutating=True)
+    result = runner.run(*cmd, mutating=True, check=False)
+    if result.code in PARTIAL_CODES:
+        raise PartialCopy(cmd, result.code, result.stdout, result.stderr)
+    if result.code != 0:
+        raise CalledProcessError(cmd, result.code, result.stdout, result.stderr)
     if runner.dry_run:
         result = runner.run(*cmd[:1], "--dry-run", *cmd[1:])
     return [line for line in result.out.splitlines() if line and not line.endswith("/")]

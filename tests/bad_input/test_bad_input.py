@@ -29,13 +29,18 @@ def seeded(make_machine, origin):
     return pod
 
 
-def assert_rejected_cleanly(machine, origin, expected: str):
-    refs = origin_refs(origin)
-    before = snapshot_of(machine.home / ".claude")
-    result = machine.run("sync-now")
-    assert result.returncode != 0
+def one_error_line(result) -> str:
+    """A failed command's whole story: a non-zero exit and one line on stderr (no traceback)."""
+    assert result.returncode != 0, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def assert_rejected_cleanly(machine, origin, expected: str, timeout: float | None = None):
+    refs = origin_refs(origin)
+    before = snapshot_of(machine.home / ".claude")
+    lines = [one_error_line(machine.run("sync-now", timeout=timeout))]
     assert expected in lines[0]
     assert snapshot_of(machine.home / ".claude") == before
     assert not machine.mirror.exists()

@@ -1,26 +1,50 @@
 """What comes from main is untrusted: bad entries are skipped and named, the rest of main still syncs."""
 from __future__ import annotations
 
-import os
 import subprocess
+from typing import Iterable
 
 from conftest import git
 
 
-def commit_tree_on_main(origin, entries: list[tuple[str, str, bytes]]) -> None:
-    """Put a hand-made tree on origin's main: (mode, path, content or symlink target)."""
-    work = origin.parent / "crafted"
-    git("clone", "-q", "-b", "main", str(origin), str(work))
-    env = {**os.environ, "GIT_INDEX_FILE": str(work / ".git" / "crafted-index")}
-    subprocess.run(["git", "read-tree", "HEAD"], cwd=work, env=env, check=True)
+def commit_tree_on_main(origin, entries: list[tuple[str, str | bytes, bytes | Iterable[bytes]]]) -> None:
+    """Put a hand-made tree on origin's main: (mode, path, content or symlink target; chunks for a big blob).
+
+    Trees are built with git's plumbing (hash-object, mktree), which takes any entry name, so paths git's own
+    index refuses (a `..` component, bytes that are not UTF-8) reach main as a hostile machine would put them.
+    """
+    tree = git("rev-parse", "main^{tree}", cwd=origin).strip()
     for mode, path, content in entries:
-        sha = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=work, input=content, capture_output=True,
-                             check=True).stdout.decode().strip()
-        subprocess.run(["git", "update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}"], cwd=work, env=env,
-                       check=True)
-    tree = subprocess.run(["git", "write-tree"], cwd=work, env=env, capture_output=True, check=True).stdout.decode().strip()
-    commit = git("commit-tree", tree, "-p", "HEAD", "-m", "crafted", cwd=work).strip()
-    git("push", "-q", "origin", f"{commit}:refs/heads/main", cwd=work)
+        parts = (path.encode() if isinstance(path, str) else path).split(b"/")
+        tree = _graft(origin, tree, parts, mode, _hash_object(origin, content))
+    commit = git("commit-tree", tree, "-p", "main", "-m", "crafted", cwd=origin).strip()
+    git("update-ref", "refs/heads/main", commit, cwd=origin)
+
+
+def _hash_object(repo, content: bytes | Iterable[bytes]) -> str:
+    with subprocess.Popen(["git", "hash-object", "-w", "--stdin"], cwd=repo, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE) as proc:
+        for chunk in [content] if isinstance(content, bytes) else content:
+            proc.stdin.write(chunk)
+        proc.stdin.close()
+        sha = proc.stdout.read().decode().strip()
+    assert proc.returncode == 0 and sha
+    return sha
+
+
+def _graft(repo, tree: str | None, parts: list[bytes], mode: str, sha: str) -> str:
+    """`tree` with the entry at `parts` set to (mode, sha), every tree on the way rewritten."""
+    listing = subprocess.run(["git", "ls-tree", "-z", tree], cwd=repo, capture_output=True,
+                             check=True).stdout if tree else b""
+    entries = dict(reversed(record.split(b"\t", 1)) for record in listing.split(b"\0") if record)
+    if len(parts) == 1:
+        entries[parts[0]] = f"{mode} {'commit' if mode == '160000' else 'blob'} {sha}".encode()
+    else:
+        below = entries.get(parts[0], b"").split()
+        entries[parts[0]] = f"040000 tree {_graft(repo, below[2].decode() if below else None, parts[1:], mode, sha)}".encode()
+    data = b"".join(meta + b"\t" + name + b"\0" for name, meta in entries.items())
+    return subprocess.run(["git", "mktree", "-z"], cwd=repo, input=data, capture_output=True,
+                          check=True).stdout.decode().strip()
 
 
 def test_symlinks_non_memory_paths_and_oversized_files_from_main_are_skipped(make_machine, origin, tmp_path):
