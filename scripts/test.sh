@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-python3 -m pytest -q "$@"
+# one worker per core: most tests wait on git and subprocesses; worksteal keeps the long load test from
+# holding up a worker's queue
+python3 -m pytest -q -n auto --dist worksteal "$@"

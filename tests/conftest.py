@@ -166,6 +166,17 @@ def fleet(make_machine):
     return laptop, build, pod
 
 
+def authority_and(make_machine, host: str, role: str, seed: str = "v1\n") -> tuple[Machine, Machine]:
+    """An authority that seeded main with finops' MEMORY.md, and one more machine that joined with a tick."""
+    laptop, other = make_machine("laptop", "authority"), make_machine(host, role)
+    for machine in (laptop, other):
+        machine.project("finops")
+    laptop.write("finops", "MEMORY.md", seed)
+    laptop.tick()
+    other.tick()
+    return laptop, other
+
+
 def proposal_refs(origin: Path) -> dict[str, str]:
     return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}
 

@@ -1,22 +1,11 @@
 """A trust tier: the authority merges clean proposals of hosts on its own roster, on its own tick."""
 from __future__ import annotations
 
-from conftest import git, main_files, proposal_refs
-
-
-def setup(make_machine, contributor_host, contributor_role="trusted"):
-    laptop = make_machine("laptop", "authority")
-    builder = make_machine(contributor_host, contributor_role)
-    for machine in (laptop, builder):
-        machine.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
-    builder.tick()
-    return laptop, builder
+from conftest import authority_and, git, main_files, proposal_refs
 
 
 def test_a_rostered_hosts_clean_proposal_is_on_main_after_one_authority_tick(make_machine, origin):
-    laptop, builder = setup(make_machine, "build-07")
+    laptop, builder = authority_and(make_machine, "build-07", "trusted")
     builder.write("finops", "learned.md", "what build-07 learned\n")
     builder.run("propose", check=True)
     result = laptop.tick()
@@ -28,7 +17,7 @@ def test_a_rostered_hosts_clean_proposal_is_on_main_after_one_authority_tick(mak
 
 
 def test_a_conflicting_proposal_is_left_for_a_person(make_machine, origin):
-    laptop, builder = setup(make_machine, "build-07")
+    laptop, builder = authority_and(make_machine, "build-07", "trusted")
     builder.write("finops", "MEMORY.md", "build's version\n")
     builder.run("propose", check=True)
     # before the authority ticks, a person merges another change to the same file into main
@@ -45,7 +34,7 @@ def test_a_conflicting_proposal_is_left_for_a_person(make_machine, origin):
 
 
 def test_a_host_off_the_roster_is_not_merged_whatever_role_it_claims(make_machine, origin):
-    laptop, impostor = setup(make_machine, "laptop-2")  # sets role trusted, but the roster is build-*, pod-finops-*
+    laptop, impostor = authority_and(make_machine, "laptop-2", "trusted")  # sets role trusted, but the roster is build-*, pod-finops-*
     impostor.write("finops", "sneaky.md", "merge me\n")
     impostor.run("propose", check=True)
     laptop.tick()

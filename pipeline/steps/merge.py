@@ -104,10 +104,27 @@ def _proposed_here(ctx: Context, path: str, sha: str) -> bool:
     return any(known == path and sha in versions for known, versions in ctx.state.read("propose", {}).get("files", []))
 
 
+def _in_the_way(target: Path, directory: Path) -> Path | None:
+    """A local directory where main has a file, or a local file where main has a directory: either would stop
+    every tick's write, so it is named instead."""
+    if target.is_dir():
+        return target
+    for parent in target.relative_to(directory).parents:
+        if parent.parts and (directory / parent).is_file():
+            return directory / parent
+    return None
+
+
 def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes]) -> Action:
     target = directory / item.rel
     if not is_inside(target, directory):
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
+        return Action.NOTHING
+    blocker = _in_the_way(target, directory)
+    if blocker is not None:
+        kind = "directory" if blocker.is_dir() else "file"
+        ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel} from main: the {kind} {blocker} is in its way; "
+                "rename one of the two")
         return Action.NOTHING
     action = decide(item.base, item.main, file_id(target))
     if action is Action.CONFLICT and _proposed_here(ctx, f"{item.key}/{MEMORY}/{item.rel}", item.main):

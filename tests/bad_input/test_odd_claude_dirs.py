@@ -1,6 +1,6 @@
 """Odd things under ~/.claude/projects: names that decode to nothing, a project dir deleted after Claude made its
 dir, names at the filesystem's 255-byte limit, a memory dir symlinked elsewhere, a file name that is not UTF-8,
-a file too large to publish.
+a file too large to publish, a name that is a file on one machine and a directory on another.
 No crash, nothing lost, and `identities` or the tick's output says what happened."""
 from __future__ import annotations
 
@@ -127,3 +127,24 @@ def test_a_local_file_over_the_size_limit_is_held_back_and_kept(make_machine, or
     assert main_files(origin) == {"by-project/finops/memory/MEMORY.md": "v1\n"}
     laptop.tick()
     assert laptop.files("finops") == {"MEMORY.md": "v1\n", "dump.md": "x" * 5000}  # never taken for a deletion
+
+
+def test_a_name_that_is_a_file_on_main_and_a_directory_here_is_named_and_syncing_goes_on(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "notes.md", "main's notes file\n")
+    laptop.write("finops", "topics/a.md", "a\n")
+    laptop.tick()
+    pod = make_machine("pod-1", "consumer")
+    pod.project("finops")
+    pod.write("finops", "notes.md/kept.md", "the pod's dir of that name\n")
+    pod.write("finops", "topics", "the pod's file of that name\n")
+
+    out = pod.tick().stdout
+    assert "skipped by-project/finops/memory/notes.md from main: the directory" in out
+    assert "skipped by-project/finops/memory/topics/a.md from main: the file" in out
+    laptop.write("finops", "later.md", "later\n")
+    laptop.tick()
+    pod.tick()
+    assert pod.files("finops") == {"notes.md/kept.md": "the pod's dir of that name\n",
+                                   "topics": "the pod's file of that name\n", "later.md": "later\n"}

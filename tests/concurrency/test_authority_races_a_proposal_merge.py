@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import git, main_files, proposal_refs
+from conftest import authority_and, git, main_files, proposal_refs
 
 PROPOSALS = 3
 
@@ -92,14 +92,8 @@ def test_a_proposal_merged_while_the_authority_pushes_is_kept(make_machine, orig
     lease); mid-push: it lands while origin takes the authority's push (origin refuses the ref update).
     desk-01 is merged by the person only; build-01 is on the authority's roster, so the authority's tick has
     merged the same proposal itself, and the person's merge of it wins."""
-    laptop = make_machine("laptop", "authority")
-    desk = make_machine(host, "contributor")
-    for machine in (laptop, desk):
-        machine.project("finops")
     log_main_updates(origin)
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
-    desk.tick()
+    laptop, desk = authority_and(make_machine, host, "contributor")
     branch = propose(desk, origin, "from-desk.md", f"what {host} learned\n")
     person = Person(origin, tmp_path / "person")
 
@@ -129,14 +123,9 @@ def test_a_proposal_merged_while_the_authority_pushes_is_kept(make_machine, orig
 
 
 def test_authority_ticks_and_proposal_merges_at_the_same_time_lose_nothing(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority")
-    desk = make_machine("desk-01", "contributor")  # not on the authority's roster: only the person merges it
-    for machine in (laptop, desk):
-        machine.project("finops")
     log_main_updates(origin)
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
-    desk.tick()
+    # desk-01 is not on the authority's roster: only the person merges it
+    laptop, desk = authority_and(make_machine, "desk-01", "contributor")
     branches = [propose(desk, origin, f"proposal-{i}.md", f"proposal {i}\n") for i in range(PROPOSALS)]
     person = Person(origin, tmp_path / "person")
     log = laptop.agentihooks / "logs" / "sync-daemon.log"

@@ -20,7 +20,6 @@ edits it, so any conflict sibling is spurious: no two machines ever change one f
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import re
@@ -35,8 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
+sys.path[:0] = [str(REPO / "bench"), str(REPO)]  # the machines run this checkout's pipeline too
 from generate import Layout, generate  # noqa: E402
+
+from pipeline.fsops import blob_id  # noqa: E402
 
 PREFIX = "gitfoam"
 MIRROR_ROOT = "by-project"
@@ -88,10 +89,6 @@ class Config:
                 f"{self.edits} edits + {self.new_files} new file per editing machine, "
                 f"{'a person merges plain contributors PRs during the rounds' if self.review else 'no PR merges'}, "
                 f"{self.workers or self.machines} processes at once")
-
-
-def blob_id(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def git(*args: str, cwd: Path | None = None, check: bool = True, env: dict | None = None):

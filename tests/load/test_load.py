@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import main_files, proposal_refs
+from conftest import authority_and, main_files, proposal_refs
 from loadfleet import Config, Fleet
 
 
@@ -39,12 +39,7 @@ def test_thirty_machines_ticking_at_once_lose_nothing_and_converge(tmp_path):
 
 
 def test_a_proposal_made_before_the_last_one_reached_main_still_merges(make_machine, origin):
-    laptop, builder = make_machine("laptop", "authority"), make_machine("build-07", "trusted")
-    for machine in (laptop, builder):
-        machine.project("finops")
-    laptop.write("finops", "MEMORY.md", "v0\n")
-    laptop.tick()
-    builder.tick()
+    laptop, builder = authority_and(make_machine, "build-07", "trusted", seed="v0\n")
     for text in ("v0\nfirst\n", "v0\nfirst\nsecond\n"):
         builder.write("finops", "MEMORY.md", text)
         builder.tick()
@@ -56,12 +51,7 @@ def test_a_proposal_made_before_the_last_one_reached_main_still_merges(make_mach
 
 
 def test_main_coming_back_with_this_machines_proposal_is_not_a_conflict(make_machine, origin):
-    laptop, builder = make_machine("laptop", "authority"), make_machine("build-07", "trusted")
-    for machine in (laptop, builder):
-        machine.project("finops")
-    laptop.write("finops", "MEMORY.md", "v0\n")
-    laptop.tick()
-    builder.tick()
+    laptop, builder = authority_and(make_machine, "build-07", "trusted", seed="v0\n")
     builder.write("finops", "MEMORY.md", "v0\nmine\n")
     builder.tick()
     builder.run("propose", check=True)
