@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# one worker per core: most tests wait on git and subprocesses; worksteal keeps the long load test from
-# holding up a worker's queue
+# one worker per core (a serial run keeps one core waiting on its subprocesses); worksteal keeps the long
+# load test from holding up the tests queued behind it
 python3 -m pytest -q -n auto --dist worksteal "$@"
