@@ -13,6 +13,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests first: run on several workers, they then finish alongside the rest instead of after it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path, monkeypatch):
     """No test reads or writes the real HOME, or inherits the developer's mirror or git settings."""
@@ -166,13 +171,20 @@ def fleet(make_machine):
     return laptop, build, pod
 
 
-def authority_and(make_machine, host: str, role: str, seed: str = "v1\n") -> tuple[Machine, Machine]:
-    """An authority that seeded main with finops' MEMORY.md, and one more machine that joined with a tick."""
-    laptop, other = make_machine("laptop", "authority"), make_machine(host, role)
-    for machine in (laptop, other):
-        machine.project("finops")
+def seeded_authority(make_machine, seed: str = "v1\n") -> Machine:
+    """The authority `laptop`, having seeded main with the project finops and its MEMORY.md."""
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
     laptop.write("finops", "MEMORY.md", seed)
     laptop.tick()
+    return laptop
+
+
+def authority_and(make_machine, host: str, role: str, seed: str = "v1\n") -> tuple[Machine, Machine]:
+    """A seeded authority, and one more machine with finops that joined with a tick."""
+    laptop = seeded_authority(make_machine, seed)
+    other = make_machine(host, role)
+    other.project("finops")
     other.tick()
     return laptop, other
 

@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from conftest import git, origin_refs
+from conftest import git, origin_refs, seeded_authority
 
 
 def push_branch(origin, work, name, parent, days_old, content=None):
@@ -25,10 +25,7 @@ def push_branch(origin, work, name, parent, days_old, content=None):
 
 
 def test_sweep_deletes_merged_idle_and_keeps_merged_fresh_and_unmerged(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine)
     work = origin.parent / "work"
     git("clone", "-q", "-b", "main", str(origin), str(work))
     old = push_branch(origin, work, "gitfoam/old-box/main", "HEAD", days_old=40)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO_ROOT, main_files, origin_refs
+from conftest import REPO_ROOT, main_files, origin_refs, seeded_authority
 
 
 def doit(machine, *args):
@@ -40,10 +40,7 @@ def test_a_task_runs_the_chain_up_to_it_and_s_runs_one_step_alone(make_machine, 
 
 
 def test_a_dry_run_prints_every_mutating_command_and_changes_nothing(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine)
     laptop.write("finops", "MEMORY.md", "v2\n")
     refs = origin_refs(origin)
     mirror_head = (laptop.mirror / ".git" / "refs").stat().st_mtime_ns

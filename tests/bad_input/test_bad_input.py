@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import origin_refs
+from conftest import origin_refs, seeded_authority
 
 
 def snapshot_of(*roots: Path) -> dict[str, bytes]:
@@ -19,10 +19,7 @@ def snapshot_of(*roots: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def seeded(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    seeded_authority(make_machine)
     pod = make_machine("pod-1", "consumer")
     pod.project("finops")
     pod.write("finops", "MEMORY.md", "pod's own\n")

@@ -2,7 +2,7 @@
 memory dir, the tick succeeds, and the good files (and later changes) keep syncing."""
 from __future__ import annotations
 
-from conftest import main_files
+from conftest import main_files, seeded_authority
 from test_bad_input import snapshot_of
 from test_untrusted_main import commit_tree_on_main
 
@@ -38,10 +38,7 @@ def assert_skipped_by_name(machine, said: str) -> None:
 
 
 def test_dot_dot_non_utf8_overlong_and_huge_entries_are_skipped_by_name(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine)
     pod = make_machine("pod-1", "consumer")
     pod.project("finops")
     pod.write("finops", LONGEST, "pod's own\n")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from conftest import encode, every_path_on, main_files
+from conftest import encode, every_path_on, main_files, seeded_authority
 from test_bad_input import snapshot_of
 
 
@@ -44,10 +44,7 @@ def test_names_that_decode_to_nothing_or_run_to_255_bytes_still_sync(make_machin
 
 
 def test_a_deleted_project_dir_keeps_its_memory_syncing_under_unmapped(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine)
     shutil.rmtree(laptop.home / "dev" / "finops")  # the checkout is gone; Claude's dir and its memory stay
     laptop.write("finops", "after.md", "written after the checkout was deleted\n")
 
@@ -65,10 +62,7 @@ def test_a_deleted_project_dir_keeps_its_memory_syncing_under_unmapped(make_mach
 
 
 def test_a_memory_dir_symlinked_elsewhere_is_neither_read_nor_written(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    seeded_authority(make_machine)
     main_before = main_files(origin)
     build = make_machine("build-01", "contributor")
     memory = build.project("finops")

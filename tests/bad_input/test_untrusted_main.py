@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 from typing import Iterable
 
-from conftest import git
+from conftest import git, seeded_authority
 
 
 def commit_tree_on_main(origin, entries: list[tuple[str, str | bytes, bytes | Iterable[bytes]]]) -> None:
@@ -48,10 +48,7 @@ def _graft(repo, tree: str | None, parts: list[bytes], mode: str, sha: str) -> s
 
 
 def test_symlinks_non_memory_paths_and_oversized_files_from_main_are_skipped(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    seeded_authority(make_machine)
     pod = make_machine("pod-1", "consumer", MEMORY_MIRROR_MAX_FILE_BYTES="1024")
     pod.project("finops")
     pod.tick()

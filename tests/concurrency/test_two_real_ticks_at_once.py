@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import main_files
+from conftest import main_files, seeded_authority
 
 
 def wait_for(predicate, timeout: float = 60.0) -> bool:
@@ -39,10 +39,7 @@ if os.path.exists({str(armed)!r}):
 
 
 def test_a_tick_started_during_another_skips_or_waits_and_names_the_one_running(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine)
     log = laptop.agentihooks / "logs" / "sync-daemon.log"
 
     entered, release = hold_the_next_push(origin, tmp_path)

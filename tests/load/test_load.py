@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import authority_and, main_files, proposal_refs
+from conftest import authority_and, main_files, proposal_refs, seeded_authority
 from loadfleet import Config, Fleet
 
 
@@ -66,10 +66,7 @@ def test_main_coming_back_with_this_machines_proposal_is_not_a_conflict(make_mac
 
 
 def test_a_push_of_main_refused_by_another_push_at_that_moment_is_retried_next_tick(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v0\n")
-    laptop.tick()
+    laptop = seeded_authority(make_machine, "v0\n")
     laptop.write("finops", "MEMORY.md", "v1\n")
     lock = origin / "refs" / "heads" / "main.lock"  # what a push moving main holds while it does
     lock.touch()
