@@ -24,14 +24,14 @@ class DiskFullError(FatalError):
 
 
 RETRY = "then re-run `memory-sync sync-now`"
+FREE_SPACE = f"Free some space, {RETRY}; no file was left half-written."
 
 
 def from_os_error(exc: OSError, step: str) -> FatalError:
     """An OSError a step did not expect, as the one line the user sees: what failed, where, and what to do."""
     where = f" {exc.filename}" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"{step}: no space left on device{' writing' + where if where else ''}. "
-                             f"Free some space, {RETRY}; no file was left half-written.")
+        return DiskFullError(f"{step}: no space left on device{' writing' + where if where else ''}. {FREE_SPACE}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return FatalError(f"{step}: cannot write{where}: {exc.strerror}. Make it writable for this user, {RETRY}.")
     return FatalError(f"{step}: {exc.strerror or exc}{':' + where if where else ''}. Fix that, {RETRY}.")
@@ -43,5 +43,4 @@ def disk_full_in(stderr: bytes, step: str) -> DiskFullError | None:
     if "No space left on device" not in text and "Disk quota exceeded" not in text:
         return None
     first = next(line.strip() for line in text.splitlines() if "No space" in line or "quota" in line)
-    return DiskFullError(f"{step}: no space left on device ({first}). Free some space, {RETRY}; "
-                         "no file was left half-written.")
+    return DiskFullError(f"{step}: no space left on device ({first}). {FREE_SPACE}")

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def isolated_environment(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:
+    """Poll until `predicate()` holds; the timeout only bounds a broken run, it is not a speed target."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
 
 
 def git(*args: str, cwd: Path | None = None) -> str:

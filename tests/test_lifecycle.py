@@ -4,21 +4,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
+from functools import partial
 
 import pytest
 
-from conftest import git, origin_refs
+from conftest import git, origin_refs, wait_for as poll
 
 
-def wait_for(predicate, timeout=15.0, step=0.05):
-    """Poll until `predicate()` holds; the timeout only bounds a broken run, it is not a speed target."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+wait_for = partial(poll, timeout=15.0)
 
 
 def alive(pid: int) -> bool:

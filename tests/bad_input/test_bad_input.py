@@ -34,6 +34,12 @@ def one_error_line(result) -> str:
     return lines[0]
 
 
+def write_own_file(machine, name: str, text: str) -> None:
+    """A file of ours in ~/.agentihooks (roles.yaml, .env), as a user would write it."""
+    machine.agentihooks.mkdir(parents=True, exist_ok=True)
+    (machine.agentihooks / name).write_text(text)
+
+
 def assert_rejected_cleanly(machine, origin, expected: str, timeout: float | None = None):
     refs = origin_refs(origin)
     before = snapshot_of(machine.home / ".claude")
@@ -46,15 +52,13 @@ def assert_rejected_cleanly(machine, origin, expected: str, timeout: float | Non
 
 
 def test_malformed_roles_yaml(seeded, origin):
-    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
-    (seeded.agentihooks / "roles.yaml").write_text("version: 1\nroles:\n  consumer: {steps: [resolve, merge]}\n")
+    write_own_file(seeded, "roles.yaml", "version: 1\nroles:\n  consumer: {steps: [resolve, merge]}\n")
     line = assert_rejected_cleanly(seeded, origin, "step 'merge' needs 'fetch' before it in steps")
     assert str(seeded.agentihooks / "roles.yaml") in line
 
 
 def test_roles_yaml_that_is_not_yaml(seeded, origin):
-    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
-    (seeded.agentihooks / "roles.yaml").write_text("roles: {consumer: [\n")
+    write_own_file(seeded, "roles.yaml", "roles: {consumer: [\n")
     assert_rejected_cleanly(seeded, origin, "not valid YAML")
 
 
@@ -74,8 +78,7 @@ def test_unreachable_remote(seeded, origin):
 
 
 def test_garbage_in_env_file_names_the_line(seeded, origin):
-    seeded.agentihooks.mkdir(parents=True, exist_ok=True)
-    (seeded.agentihooks / ".env").write_text("MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n")
+    write_own_file(seeded, ".env", "MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n")
     assert_rejected_cleanly(seeded, origin, ".env:2: cannot parse")
 
 

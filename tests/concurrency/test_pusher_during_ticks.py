@@ -7,23 +7,16 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
+from functools import partial
 
-from conftest import git, main_files, origin_refs
+from conftest import git, main_files, origin_refs, wait_for as poll
 
 TICKS = 6
 # what a git lock collision looks like when it surfaces in output
 LOCK_TROUBLE = ("index.lock", "cannot lock ref", "Unable to create", "failed to lock", "unable to lock")
 
 
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    """The timeout only bounds a broken run; it is not a speed target."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+wait_for = partial(poll, timeout=30.0)
 
 
 def test_ticks_in_a_row_with_the_pusher_running_never_fail_and_lose_nothing(make_machine, origin):

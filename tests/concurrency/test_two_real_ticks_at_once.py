@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+from functools import partial
 
-from conftest import main_files, seeded_authority
+from conftest import main_files, seeded_authority, wait_for as poll
 
 
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    """The timeout only bounds a broken run; it is not a speed target."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+wait_for = partial(poll, timeout=60.0, step=0.02)
 
 
 def hold_the_next_push(origin, root) -> tuple:
