@@ -3,5 +3,5 @@
 # through one bare git repo. Arguments go to scripts/demo.py (--dir DIR keeps the demo's files, -v shows all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PIP_ROOT_USER_ACTION=ignore scripts/setup.sh
-python3 scripts/demo.py "$@"
+scripts/setup.sh
+exec .venv/bin/python scripts/demo.py "$@"

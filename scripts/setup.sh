@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs what Memory Mirror and its tests need: git, rsync and OpenSSH (tests/ssh runs a real sshd) from
-# the distribution when missing, then this package with its test extras.
+# Installs what Memory Mirror and its tests need, from scratch:
+#   - git, rsync and OpenSSH (tests/ssh runs a real sshd) from the distribution when missing;
+#   - a fresh virtual environment in .venv (removed and made again on every run, so a dependency the package
+#     does not declare fails here, not on a user's machine) holding this package and its test extras.
+# Prints nothing on success; scripts/test.sh and scripts/demo.sh run everything with .venv/bin/python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -11,6 +14,14 @@ for tool in ssh ssh-keygen; do command -v "$tool" >/dev/null 2>&1 || { missing+=
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq >/dev/null || true
-  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+rm -rf .venv
+python3 -m venv .venv
+# a regular (not editable) install: the package as a user gets it, with its data files
+if ! PIP_ROOT_USER_ACTION=ignore .venv/bin/python -m pip install -q --disable-pip-version-check '.[test]' \
+     >.venv/pip.log 2>&1; then
+  cat .venv/pip.log >&2
+  exit 1
+fi
+rm -rf build
