@@ -9,6 +9,8 @@ from pipeline.commands.identities import identities
 from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
 from pipeline.commands.plan import plan
 from pipeline.commands.sync_now import sync_now
+from pipeline.console import EXIT_PIPE_CLOSED, detach_stdout
+from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError
 from pipeline.masking import mask
 
@@ -61,10 +63,18 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str = "memory-sync") -> int:
     args = build_parser(prog).parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that went away shows up at the flush
+        return code
     except FatalError as exc:
         print(f"error: {mask(str(exc))}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_code", 1)
+    except BrokenPipeError:
+        detach_stdout()
+        return EXIT_PIPE_CLOSED
+    except Exception as exc:  # a bug: one line and a crash log, never a bare traceback
+        print(f"error: {crash_message(exc, f'memory-sync {args.verb}')}", file=sys.stderr)
+        return EXIT_CRASH
 
 
 def agentihooks_main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pipeline.config import Settings, load_settings
+from pipeline.console import echo
 from pipeline.errors import ConfigError
 from pipeline.identity import Mapping, load_mappings
 from pipeline.log import LOGGER, setup_logging
@@ -60,7 +61,7 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
-def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = print,
+def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,
                  changed_dirs: frozenset[str] | None = None, log_name: str = "sync-daemon.log") -> Context:
     settings = load_settings()
     table = load_roles(settings.roles_file)

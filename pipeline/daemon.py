@@ -1,32 +1,44 @@
-"""Our background processes (sync-daemon, gitfoam): started detached, told apart from a reused PID, stopped safely.
+"""Our background processes (the sync daemon, the pusher): started detached, known alive by a lock, stopped safely.
 
-`$AGENTIHOOKS_HOME/<name>.pid` names the process by pid, start time and boot, so a PID the kernel handed to
-another program after ours died reads as stale instead of being signalled. On the daemon side SIGTERM only
-sets a flag, which the loop reads between units of work: a stop never lands mid-write.
+`$AGENTIHOOKS_HOME/<name>.pid` holds the bare pid on its first line (`kill $(cat ~/.agentihooks/gitfoam.pid)`
+works), and the daemon holds an exclusive flock on that file for as long as it lives. The kernel drops the lock
+when the process ends, however it ends, so "is it running" is "is the file locked": no /proc, no guess about a
+pid the kernel handed to another program, and the same on Linux and macOS.
+
+`start` waits for the daemon to say it is ready (it has imported everything, taken its lock and written its
+pid) before it reports it running; a daemon that dies first is reported with the last lines of its log.
+On the daemon side SIGTERM only sets a flag, which the loop reads between units of work: a stop never lands
+mid-write.
 """
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import select
 import signal
 import subprocess
+import sys
 import time
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import FatalError
-from pipeline.fsops import atomic_write
 from pipeline.tools.run import format_cmd
 
+READY_FD = "MEMORY_MIRROR_READY_FD"  # the pipe a starting daemon writes READY to
+READY = b"ready\n"
+READY_SECONDS = 60.0  # imports and the lock take well under a second; a loaded machine may take much longer
+LOG_TAIL_LINES = 12
 _POLL_SECONDS = 0.05
 _KILL_WAIT_SECONDS = 5.0  # a SIGKILLed process is gone by then unless it is stuck in the kernel
-# the daemons this process started: polling one reaps its zombie, and holding the Popen keeps subprocess
-# from reaping (and so freeing) the pid behind our back
+# the daemons this process started: polling one reaps its zombie
 _children: dict[int, subprocess.Popen] = {}
+
+
+def daemon_argv(which: str) -> list[str]:
+    """How our own daemons run: this interpreter, so a daemon sees exactly the packages this install has."""
+    return [sys.executable, "-m", "pipeline", "daemon", which]
 
 
 def pid_file(home: Path, name: str) -> Path:
@@ -37,50 +49,29 @@ def log_file(home: Path, name: str) -> Path:
     return home / "logs" / f"{name}.log"
 
 
-@dataclass(frozen=True)
-class _Identity:
-    pid: int
-    start_time: int  # /proc/<pid>/stat field 22, clock ticks after boot: a reused pid has another one
-    boot_id: str  # start times begin again at each boot, and the PID file outlives a reboot
-
-
-def _boot_id() -> str:
-    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-
-
-def _probe(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time) of process `pid`, None when there is no such process."""
+def _holder(path: Path) -> int | None:
+    """The pid written in `path` while a live process holds its lock; None when nobody does."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
         return None
-    # field 2, the command name, may hold spaces and parentheses: count the fields after its last ")"
-    fields = stat[stat.rindex(")") + 2:].split()
-    return fields[0], int(fields[19])
-
-
-def _running(ident: _Identity) -> bool:
-    """True while the process `ident` names exists, is not a zombie, and is the one that was recorded."""
-    probe = _probe(ident.pid)
-    return (
-        probe is not None
-        and probe[0] not in ("Z", "X")
-        and probe[1] == ident.start_time
-        and ident.boot_id == _boot_id()
-    )
-
-
-def _read(path: Path) -> _Identity | None:
     try:
-        data = json.loads(path.read_text())
-        ident = _Identity(int(data["pid"]), int(data["start_time"]), str(data["boot_id"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        # missing, or not ours to interpret: nothing we could safely signal
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # held: a daemon lives; between taking the lock and writing its pid the file may still be empty
+            deadline = time.monotonic() + 1.0
+            while True:
+                first = os.pread(fd, 32, 0).split(b"\n", 1)[0].strip()
+                if first.isdigit() or time.monotonic() >= deadline:
+                    return int(first) if first.isdigit() else 0
+                time.sleep(0.01)
         return None
-    return ident if ident.pid > 0 else None
+    finally:
+        os.close(fd)
 
 
-def _reap(pid: int) -> None:
+def _reap(pid: int | None) -> None:
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
         del _children[pid]
@@ -88,8 +79,7 @@ def _reap(pid: int) -> None:
 
 @contextmanager
 def _locked(home: Path, name: str) -> Iterator[None]:
-    """start, stop and status of one name never interleave: two sessions may start the daemon at once, and a
-    stale-file removal must not delete the PID file a concurrent start just wrote."""
+    """start and stop of one name never interleave: two sessions may start the daemon at once."""
     home.mkdir(parents=True, exist_ok=True)
     fd = os.open(home / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -99,56 +89,126 @@ def _locked(home: Path, name: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _current(home: Path, name: str) -> _Identity | None:
-    """The running process of `name`; a stale PID file is removed. Call with the lock held."""
-    path = pid_file(home, name)
-    ident = _read(path)
-    if ident is not None and _running(ident):
-        return ident
-    if ident is not None:
-        _reap(ident.pid)
-    path.unlink(missing_ok=True)
-    return None
-
-
 def status(home: Path, name: str) -> tuple[bool, int | None]:
-    """(running, pid) of `name`; a PID file of a dead, zombie or different process is removed."""
-    if not pid_file(home, name).exists():
-        return False, None  # and no reason to create $AGENTIHOOKS_HOME for the lock
-    with _locked(home, name):
-        ident = _current(home, name)
-    return (True, ident.pid) if ident else (False, None)
+    """(running, pid) of `name`. A PID file nobody holds is left alone here; start and stop replace it."""
+    pid = _holder(pid_file(home, name))
+    return (True, pid) if pid is not None else (False, None)
 
 
-def start(home: Path, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
-    """Start argv detached, output appended to the log; when `name` already runs, return its pid instead.
+@contextmanager
+def serving(home: Path, name: str) -> Iterator[None]:
+    """The daemon side: hold `name`'s PID file for the life of the block, and tell whoever started us we are up.
 
-    `env` is the whole environment of the process (None: ours). It runs in `cwd` (default `home`), never in
-    the caller's directory.
+    A second copy (a foreground `memory-sync daemon` beside a started one) finds the lock taken and refuses.
+    """
+    path = pid_file(home, name)
+    home.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise FatalError(f"{name} is already running (PID {_holder(path) or '?'}); "
+                             "`memory-sync stop` stops it.") from None
+        # a stop that found the file stale may have removed it between our open and our lock: lock the one there
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _announce_ready()
+    try:
+        yield
+    finally:
+        with suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                path.unlink()
+        os.close(fd)
+
+
+def _announce_ready() -> None:
+    ready_fd = os.environ.pop(READY_FD, None)
+    if ready_fd is None:
+        return  # run in the foreground, by hand or by systemd: nobody is waiting
+    with suppress(OSError, ValueError):
+        os.write(int(ready_fd), READY)
+        os.close(int(ready_fd))
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL_LINES:]
+    except FileNotFoundError:
+        return "    (its log is empty)"
+    return "\n".join("    " + line for line in lines) or "    (its log is empty)"
+
+
+def _wait_ready(read_fd: int, child: subprocess.Popen, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    received = b""
+    while time.monotonic() < deadline:
+        if select.select([read_fd], [], [], max(0.0, min(0.2, deadline - time.monotonic())))[0]:
+            chunk = os.read(read_fd, 64)
+            received += chunk
+            if READY in received:
+                return True
+            if not chunk:
+                return False  # every copy of the write end is closed: it died, or exec'd without the handshake
+        elif child.poll() is not None:
+            return False
+    return False
+
+
+def start(home: Path, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+          ready_seconds: float = READY_SECONDS) -> int:
+    """Start argv detached, output appended to its log, and wait until it says it is ready (see `serving`).
+
+    When `name` already runs, returns its pid instead. `env` is the whole environment of the process (None: ours).
+    It runs in `cwd` (default `home`), never in the caller's directory.
     """
     with _locked(home, name):
-        ident = _current(home, name)
-        if ident is not None:
-            return ident.pid
+        running, pid = status(home, name)
+        if running:
+            return pid
         log = log_file(home, name)
         log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "ab") as out:
-            try:
-                # a session of its own: the terminal closing or ^C in the caller's shell does not reach it
-                child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         env=env, cwd=cwd or home, start_new_session=True)
-            except OSError as exc:
-                raise FatalError(f"cannot start {name} ({format_cmd(argv)}): {exc.strerror}.") from None
-        _children[child.pid] = child
-        # an unreaped child keeps its /proc entry even if it has already exited
-        _state, start_time = _probe(child.pid)
-        atomic_write(pid_file(home, name), json.dumps(asdict(_Identity(child.pid, start_time, _boot_id()))).encode())
-        return child.pid
+        read_fd, write_fd = os.pipe()
+        try:
+            with open(log, "ab") as out:
+                try:
+                    # a session of its own: the terminal closing or ^C in the caller's shell does not reach it
+                    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                             env={**(env or os.environ), READY_FD: str(write_fd)},
+                                             cwd=cwd or home, start_new_session=True, pass_fds=(write_fd,))
+                except OSError as exc:
+                    raise FatalError(f"cannot start {name} ({format_cmd(argv)}): {exc.strerror}.") from None
+            os.close(write_fd)
+            write_fd = -1
+            _children[child.pid] = child
+            if _wait_ready(read_fd, child, ready_seconds):
+                return child.pid
+        finally:
+            os.close(read_fd)
+            if write_fd >= 0:
+                os.close(write_fd)
+        with suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        _reap(child.pid)
+        raise FatalError(f"{name} did not start ({format_cmd(argv)} "
+                         + (f"exited with status {child.returncode}" if child.returncode >= 0 else
+                            f"was killed by signal {-child.returncode}")
+                         + f"); the last lines of {log}:\n{_log_tail(log)}")
 
 
-def _wait_gone(ident: _Identity, seconds: float) -> bool:
+def _wait_gone(path: Path, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
-    while _running(ident):
+    while _holder(path) is not None:
         if time.monotonic() >= deadline:
             return False
         time.sleep(_POLL_SECONDS)
@@ -157,21 +217,27 @@ def _wait_gone(ident: _Identity, seconds: float) -> bool:
 
 def stop(home: Path, name: str, timeout: float = 10) -> bool:
     """SIGTERM, then SIGKILL after `timeout` seconds; True when something was running. The PID file goes."""
+    path = pid_file(home, name)
     with _locked(home, name):
-        ident = _current(home, name)
-        if ident is None:
+        pid = _holder(path)
+        if pid is None:
+            path.unlink(missing_ok=True)
             return False
+        if pid <= 0:
+            raise FatalError(f"{name} holds {path} but wrote no pid in it; stop it by hand (`fuser {path}`).")
         # the leader alone: it finishes its unit of work, including the commands it runs, then exits
         with suppress(ProcessLookupError):
-            os.kill(ident.pid, signal.SIGTERM)
-        if not _wait_gone(ident, timeout):
+            os.kill(pid, signal.SIGTERM)
+        if not _wait_gone(path, timeout):
             # the whole session (its pgid is its pid): nothing it started may keep writing after it is gone
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
             with suppress(ProcessLookupError):
-                os.killpg(ident.pid, signal.SIGKILL)
-            if not _wait_gone(ident, _KILL_WAIT_SECONDS):
-                raise FatalError(f"{name} (pid {ident.pid}) did not exit after SIGKILL; see `ps -p {ident.pid}`.")
-        _reap(ident.pid)
-        pid_file(home, name).unlink(missing_ok=True)
+                os.kill(pid, signal.SIGKILL)
+            if not _wait_gone(path, _KILL_WAIT_SECONDS):
+                raise FatalError(f"{name} (pid {pid}) did not exit after SIGKILL; see `ps -p {pid}`.")
+        _reap(pid)
+        path.unlink(missing_ok=True)
         return True
 
 
@@ -212,7 +278,11 @@ def interruptible_sleep(seconds: float, flag: StopFlag) -> bool:
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        if select.select([flag._wakeup_fd], [], [], left)[0]:
+        try:
+            woke = select.select([flag._wakeup_fd], [], [], left)[0]
+        except InterruptedError:
+            continue
+        if woke:
             # other signals wake it too: drain, and sleep on unless the flag is now set
             with suppress(BlockingIOError):
                 os.read(flag._wakeup_fd, 512)

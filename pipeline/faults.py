@@ -1,5 +1,6 @@
 """Crash points, for proving crash consistency: MEMORY_MIRROR_CRASH=<point> kills this process at that point
 with SIGKILL, as a power cut would. Points: before:<step>, after:<step>, snapshot:mid, merge:mid, commit:mid.
+MEMORY_MIRROR_CRASH=raise:<point> raises an unexpected exception there instead, as a bug would.
 
 A full disk, for machines where a small filesystem cannot be mounted: MEMORY_MIRROR_DISK_FULL=<dir> makes every
 atomic write of a file under <dir> fail with ENOSPC once its temp file exists, as a write to a full disk does."""
@@ -10,9 +11,16 @@ import os
 import signal
 
 
+class InjectedFault(RuntimeError):
+    pass
+
+
 def crash_point(name: str) -> None:
-    if os.environ.get("MEMORY_MIRROR_CRASH") == name:
+    wanted = os.environ.get("MEMORY_MIRROR_CRASH")
+    if wanted == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if wanted == f"raise:{name}":
+        raise InjectedFault(f"injected fault at {name}")
 
 
 def disk_full_point(path: str | os.PathLike) -> None:

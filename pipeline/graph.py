@@ -25,15 +25,7 @@ STEP_DOCS = {
 
 
 def doit_config() -> dict:
-    try:
-        home = load_settings().home
-    except FatalError:
-        home = None
-    config = {"default_tasks": ["tick"], "reporter": MirrorReporter, "verbosity": 2, "backend": "json"}
-    if home is not None:
-        (home / "state").mkdir(parents=True, exist_ok=True)
-        config["dep_file"] = str(home / "state" / "doit-db.json")
-    return config
+    return {"default_tasks": ["tick"], "reporter": MirrorReporter, "verbosity": 2, "backend": "memory"}
 
 
 def current_role() -> Role:

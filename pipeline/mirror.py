@@ -11,6 +11,7 @@ from pipeline.context import BASE_REF, Context
 from pipeline.errors import FatalError
 from pipeline.fsops import remove_temp_files
 from pipeline.identity import Identity
+from pipeline.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"
@@ -59,7 +60,7 @@ def memory_dir(ctx: Context, identity: Identity) -> Path:
     return ctx.settings.claude_projects / identity.encoded / "memory"
 
 
-# every step of a tick needs this machine's keys: work them out once per version of the identity map
+# every step of a tick needs this machine's keys: work them out once per run and version of the identity map
 _keys: dict[tuple, dict[str, "LocalKey"]] = {}
 
 
@@ -68,7 +69,7 @@ def local_keys(ctx: Context) -> dict[str, LocalKey]:
     path = ctx.state.path("identities")
     try:
         info = path.stat()
-        version = (str(path), info.st_mtime_ns, info.st_size, str(ctx.settings.claude_projects))
+        version = (run_id(), str(path), info.st_mtime_ns, info.st_size, str(ctx.settings.claude_projects))
     except FileNotFoundError:
         version = None
     if version is not None and version in _keys:

@@ -1,11 +1,12 @@
 """Talking to origin: is it reachable, where is its main, and pushing with per-ref outcomes."""
 from __future__ import annotations
 
-import os
+import time
 from dataclasses import dataclass
 
 from pipeline.context import MAIN, Context
 from pipeline.errors import FatalError
+from pipeline.state import run_id
 from pipeline.tools.run import CalledProcessError
 
 
@@ -67,14 +68,21 @@ def check_remote(ctx: Context) -> dict[str, str]:
     except CalledProcessError as exc:
         ctx.log.error("ls-remote failed: %s", exc)
         raise _unreachable(ctx, exc.stderr_text) from None
-    ctx.state.write("remote", {"refs": refs, "pid": os.getpid()})
+    ctx.state.write("remote", {"refs": refs, "run": run_id()})
+    reached_origin(ctx)
     return refs
 
 
+def reached_origin(ctx: Context) -> None:
+    """Remember when origin last answered, for status: a daemon that never reaches it must not look healthy."""
+    if not ctx.dry_run:
+        ctx.state.write("origin", {"reached": int(time.time())})
+
+
 def remote_refs(ctx: Context) -> dict[str, str]:
-    """origin's refs as this process last saw them (checked once per run, updated on push)."""
+    """origin's refs as this run saw them: read once per tick or fleet command, kept true by our own pushes."""
     checked = ctx.state.read("remote", {})
-    if checked.get("pid") == os.getpid():
+    if checked.get("run") == run_id():
         return checked["refs"]
     return check_remote(ctx)
 
@@ -114,8 +122,9 @@ def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force
         ctx.log.error("push failed: %s", result.stderr.decode("utf-8", "replace"))
         raise _unreachable(ctx, result.stderr.decode("utf-8", "replace"))
     outcome = PushOutcome(refs)
+    reached_origin(ctx)
     checked = ctx.state.read("remote", {})
-    if checked.get("pid") == os.getpid():  # keep this run's view of origin true (another process keeps its own)
+    if checked.get("run") == run_id():  # keep this run's view of origin true (another process keeps its own)
         known = checked["refs"]
         for spec in refspecs:
             source, ref = spec.lstrip("+").split(":", 1)
@@ -123,5 +132,5 @@ def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force
                 known[ref] = source
             elif outcome.ok(ref):
                 known.pop(ref, None)
-        ctx.state.write("remote", {"refs": known, "pid": os.getpid()})
+        ctx.state.write("remote", {"refs": known, "run": run_id()})
     return outcome

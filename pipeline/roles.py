@@ -37,6 +37,12 @@ class Role:
     def pushes_main(self) -> bool:
         return "push" in self.steps and self.can("push-main")
 
+    @property
+    def daemons(self) -> tuple[str, ...]:
+        """What `start` runs for this role: the sync daemon ticks and watches, the pusher publishes."""
+        return (("sync",) if {"fetch", "snapshot"} & set(self.steps) else ()) + \
+            (("pusher",) if "push" in self.steps else ())
+
 
 @dataclass(frozen=True)
 class RoleTable:

@@ -1,6 +1,7 @@
 """The doit actions behind the tasks: build the context, hold the lock, run a step (or a fleet command).
 
-A FatalError becomes a doit TaskFailed carrying its one-line message; a tick's outcome is recorded for status.
+A FatalError becomes a doit TaskFailed carrying its one-line message, and so does a bug (with a crash log); a
+tick's outcome, whichever step failed, is recorded for status.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from doit import get_var
 from doit.exceptions import TaskFailed
 
 from pipeline.context import Context, load_context
+from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
 from pipeline.lock import hold_tick_lock
 from pipeline.masking import mask
 from pipeline.remote import check_remote
+from pipeline.state import run_id
 from pipeline.tools.run import CalledProcessError
 
 TOUCHES_REMOTE = ("fetch", "push")
@@ -27,14 +30,38 @@ def flag(name: str) -> bool:
     return str(get_var(name, "") or "").lower() in ("1", "true", "yes", "on")
 
 
-def _record(ctx: Context, ok: bool, message: str, exit_code: int) -> None:
-    if not ctx.dry_run:
-        ctx.state.write("last_tick", {"time": int(time.time()), "ok": ok, "role": ctx.role.name,
-                                      "message": message, "exit": exit_code})
+# the exit code of a run's failure (3: stood down, 70: a bug), for run_tasks: doit itself only says 1
+_exit_codes: dict[str, int] = {}
+
+
+def exit_code_of_run() -> int | None:
+    return _exit_codes.get(run_id())
+
+
+def _record(ctx: Context, step: str, ok: bool, message: str, exit_code: int) -> None:
+    """The outcome status reports: which step failed, why, when, and how many runs in a row have failed."""
+    if ctx.dry_run:
+        return
+    previous = ctx.state.read("last_tick", {}) or {}
+    if ok:
+        failures = 0
+    elif previous.get("ok", True):
+        failures = 1
+    else:
+        failures = previous.get("failures", 1) + (previous.get("run") != run_id())
+    ctx.state.write("last_tick", {"time": int(time.time()), "ok": ok, "role": ctx.role.name,
+                                  "step": None if ok else step, "message": _one_line_reason(message),
+                                  "exit": exit_code, "failures": failures, "run": run_id()})
+
+
+def _one_line_reason(message: str) -> str:
+    """A failed command's message spans lines (command, code, stderr): status shows the command and the last."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[0] if len(lines) <= 1 else f"{lines[0]} ({lines[-1]})"
 
 
 def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callable[[Context], bool],
-             record: bool) -> TaskFailed | None:
+             record_success: bool) -> TaskFailed | None:
     ctx = None
     try:
         hint = get_var("changed")
@@ -47,18 +74,23 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         if ctx.dry_run:
             ctx.say(f"[{label}]")
         body(ctx)
-        if record:
-            _record(ctx, True, "ok", 0)
+        if record_success:
+            _record(ctx, label, True, "ok", 0)
+        return None
     except (FatalError, OSError) as exc:
         exc = _one_line(exc, label)
-        message = mask(str(exc))
+        message, code = mask(str(exc)), getattr(exc, "exit_code", 1)
         if ctx is not None:
             ctx.log.error("%s failed: %s", label, message)
-            if record:
-                with contextlib.suppress(OSError):  # the state dir may sit on the very disk that is full
-                    _record(ctx, False, f"{label}: {message}", getattr(exc, "exit_code", 1))
-        return TaskFailed(message)
-    return None
+    except Exception as exc:  # a bug: reported with a crash log, never as doit's bare "PythonAction Error"
+        message, code = crash_message(exc, label), EXIT_CRASH
+        if ctx is not None:
+            ctx.log.error("%s crashed: %s", label, message)
+    _exit_codes[run_id()] = code
+    if ctx is not None:
+        with contextlib.suppress(OSError):  # the state dir may sit on the very disk that is full
+            _record(ctx, label, False, message, code)
+    return TaskFailed(message)
 
 
 def _one_line(exc: Exception, label: str) -> FatalError:
@@ -83,11 +115,11 @@ def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
         step,
         body,
         lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE) and not ctx.git.exists(),
-        record=last,
+        record_success=last,
     )
 
 
 def run_fleet(command: str, **options) -> TaskFailed | None:
     """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options)."""
     function = getattr(importlib.import_module(f"pipeline.fleet.{command}"), command)
-    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, record=False)
+    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, record_success=False)

@@ -2,14 +2,27 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 from pipeline.fsops import atomic_write
 
-
+# One run is one tick or one fleet command. A long-lived process (the daemon) makes many runs, and what a run
+# learned about origin or the disk is only trusted inside that run: anything keyed by the run id is redone
+# in the next one.
+_run = {"id": uuid.uuid4().hex}
 # what a dry run would have written, per state dir: kept in memory for the later steps of the same run
 _DRY_WRITES: dict[Path, dict[str, Any]] = {}
+
+
+def new_run() -> None:
+    _run["id"] = uuid.uuid4().hex
+    _DRY_WRITES.clear()
+
+
+def run_id() -> str:
+    return _run["id"]
 
 
 class State:

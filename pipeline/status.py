@@ -30,6 +30,7 @@ def gather(ctx: Context) -> dict:
     base, _ = read_base(ctx)
     base_time = ctx.state.read("base", {}).get("time")
     last = ctx.state.read("last_tick")
+    reached = ctx.state.read("origin", {}).get("reached")
     lease = ctx.state.read("lease") if ctx.role.exclusive else None
     now = int(time.time())
     return {
@@ -47,10 +48,29 @@ def gather(ctx: Context) -> dict:
         },
         "base": {"commit": base, "age_seconds": now - base_time if base_time else None} if base else None,
         "last_tick": last,
+        "origin": {"reached": reached, "age_seconds": now - reached if reached else None},
+        "healthy": healthy(ctx.role.daemons, sync_running, push_running, last),
         "conflicts": conflict_siblings(ctx),
         "blocked": sorted(ctx.state.read("blocked", {})),
         "lease": lease,
     }
+
+
+def healthy(daemons: tuple[str, ...], sync_running: bool, push_running: bool, last: dict | None) -> bool:
+    """Healthy: every daemon the role needs runs, and the last tick (if any) worked."""
+    running = {"sync": sync_running, "pusher": push_running}
+    return all(running[which] for which in daemons) and (last is None or last.get("ok", False))
+
+
+def _last_tick(last: dict | None) -> str:
+    if not last:
+        return "never"
+    when = _age(int(time.time()) - last["time"])
+    if last["ok"]:
+        return f"ok ({when})"
+    failures = last.get("failures", 1)
+    return (f"FAILED at {last.get('step') or '?'} ({when}): {last['message']}"
+            + (f" [{failures} failures in a row]" if failures > 1 else ""))
 
 
 def _age(seconds: int | None) -> str:
@@ -81,8 +101,10 @@ def render(info: dict, hostname: str) -> list[str]:
         f"pusher: {running(info['daemons']['pusher'])}",
         "base: " + (f"{info['base']['commit'][:12]} (merged {_age(info['base']['age_seconds'])})" if info["base"]
                     else "none yet (no main merged)"),
-        "last tick: " + (f"{'ok' if last['ok'] else 'FAILED: ' + last['message']} "
-                         f"({_age(int(time.time()) - last['time'])})" if last else "never"),
+        f"healthy: {'yes' if info['healthy'] else 'NO'}",
+        f"last tick: {_last_tick(last)}",
+        "origin: " + (f"last reached {_age(info['origin']['age_seconds'])}" if info["origin"]["reached"]
+                      else "never reached from this machine"),
         f"conflicts pending: {len(info['conflicts'])}",
         f"blocked files: {len(info['blocked'])}",
     ]

@@ -1,7 +1,6 @@
 """Background processes: real daemons in a temp AGENTIHOOKS_HOME, started, found stale, and stopped safely."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,23 +14,23 @@ from pipeline import daemon
 from pipeline.errors import FatalError
 
 NAME = "sync-daemon"
-LOOP = "import time\nwhile True:\n    time.sleep(0.1)\n"
-# a unit of work is 0.5 s between "begin" and "end" markers; the pause between units is argv[2]
-UNITS = """\
-import sys, time
-from pathlib import Path
-from pipeline.daemon import install_sigterm_handler, interruptible_sleep
-
-markers, pause = Path(sys.argv[1]), float(sys.argv[2])
-stop = install_sigterm_handler()
-while not stop():
-    with markers.open("a") as out:
-        out.write("begin\\n")
-        out.flush()
-        time.sleep(0.5)
-        out.write("end\\n")
-    interruptible_sleep(pause, stop)
-print("stopped cleanly", flush=True)
+# every script is a daemon of ours: it holds the PID file and says it is ready (argv[1] is AGENTIHOOKS_HOME)
+SERVE = "import sys, time\nfrom pathlib import Path\nfrom pipeline.daemon import serving\n" \
+        "with serving(Path(sys.argv[1]), 'sync-daemon'):\n"
+LOOP = SERVE + "    while True:\n        time.sleep(0.1)\n"
+# a unit of work is 0.5 s between "begin" and "end" markers; the pause between units is argv[3]
+UNITS = SERVE + """\
+    from pipeline.daemon import install_sigterm_handler, interruptible_sleep
+    markers, pause = Path(sys.argv[2]), float(sys.argv[3])
+    stop = install_sigterm_handler()
+    while not stop():
+        with markers.open("a") as out:
+            out.write("begin\\n")
+            out.flush()
+            time.sleep(0.5)
+            out.write("end\\n")
+        interruptible_sleep(pause, stop)
+    print("stopped cleanly", flush=True)
 """
 
 
@@ -42,10 +41,14 @@ def home(tmp_path):
     daemon.stop(home, NAME, timeout=1)
 
 
-def script(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "daemon.py"
-    path.write_text(text)
-    return [sys.executable, str(path)]
+@pytest.fixture
+def script(tmp_path, home):
+    def make(text: str) -> list[str]:
+        path = tmp_path / "daemon.py"
+        path.write_text(text)
+        return [sys.executable, str(path), str(home)]
+
+    return make
 
 
 def wait_for(predicate, seconds: float = 5.0) -> None:
@@ -72,10 +75,11 @@ def running(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def test_start_status_stop(home, tmp_path):
-    pid = daemon.start(home, NAME, script(tmp_path, LOOP))
+def test_start_status_stop(home, script):
+    pid = daemon.start(home, NAME, script(LOOP))
     assert daemon.status(home, NAME) == (True, pid)
-    assert json.loads((home / f"{NAME}.pid").read_text())["pid"] == pid
+    # the bare pid on the first line: `kill $(cat ~/.agentihooks/sync-daemon.pid)` works
+    assert (home / f"{NAME}.pid").read_text().splitlines()[0] == str(pid)
     assert os.getsid(pid) == pid
 
     assert daemon.stop(home, NAME) is True
@@ -85,16 +89,24 @@ def test_start_status_stop(home, tmp_path):
     assert daemon.stop(home, NAME) is False
 
 
-def test_start_is_idempotent(home, tmp_path):
-    argv = script(tmp_path, LOOP)
+def test_start_is_idempotent(home, script):
+    argv = script(LOOP)
     pid = daemon.start(home, NAME, argv)
     assert daemon.start(home, NAME, argv) == pid
     assert daemon.status(home, NAME) == (True, pid)
 
 
-def test_output_is_appended_to_the_log_and_env_is_passed(home, tmp_path):
-    argv = script(tmp_path, "import os, sys, time\nprint('out', os.environ['MARK'], flush=True)\n"
-                            "print('err', file=sys.stderr, flush=True)\ntime.sleep(30)\n")
+def test_a_second_copy_refuses_while_the_first_holds_the_pid_file(home, script):
+    pid = daemon.start(home, NAME, script(LOOP))
+    second = subprocess.run(script(LOOP), capture_output=True, text=True, timeout=30)
+    assert second.returncode != 0
+    assert f"sync-daemon is already running (PID {pid})" in second.stderr
+    assert daemon.status(home, NAME) == (True, pid)
+
+
+def test_output_is_appended_to_the_log_and_env_is_passed(home, script):
+    argv = script(SERVE + "    import os\n    print('out', os.environ['MARK'], flush=True)\n"
+                          "    print('err', file=sys.stderr, flush=True)\n    time.sleep(30)\n")
     log = home / "logs" / f"{NAME}.log"
     for mark in ("one", "two"):
         daemon.start(home, NAME, argv, env={**os.environ, "MARK": mark})
@@ -103,56 +115,62 @@ def test_output_is_appended_to_the_log_and_env_is_passed(home, tmp_path):
     assert log.read_text().splitlines() == ["out one", "err", "out two", "err"]
 
 
-def test_a_killed_daemon_is_stale_and_its_pid_file_removed(home, tmp_path):
-    pid = daemon.start(home, NAME, script(tmp_path, LOOP))
+def test_a_daemon_that_dies_before_it_is_ready_is_reported_with_its_log(home, script):
+    argv = script("import sys\nprint('loading the watcher')\nimport no_such_module_here\n")
+    with pytest.raises(FatalError) as failure:
+        daemon.start(home, NAME, argv)
+    message = str(failure.value)
+    assert message.startswith(f"sync-daemon did not start ({argv[0]} {argv[1]} {argv[2]} exited with status 1); "
+                              f"the last lines of {home / 'logs' / 'sync-daemon.log'}:\n")
+    assert "    loading the watcher" in message
+    assert "    ModuleNotFoundError: No module named 'no_such_module_here'" in message
+    assert daemon.status(home, NAME) == (False, None)
+
+
+def test_a_program_that_never_says_it_is_ready_is_killed_and_reported(home, tmp_path):
+    sleeper = tmp_path / "sleeper.py"
+    sleeper.write_text("import time\nprint('up, but no handshake', flush=True)\ntime.sleep(60)\n")
+    with pytest.raises(FatalError, match="sync-daemon did not start .* was killed by signal 9"):
+        daemon.start(home, NAME, [sys.executable, str(sleeper)], ready_seconds=1)
+    assert daemon.status(home, NAME) == (False, None)
+
+
+def test_a_killed_daemon_is_stale_and_a_new_one_takes_its_pid_file(home, script):
+    pid = daemon.start(home, NAME, script(LOOP))
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: daemon.status(home, NAME) == (False, None))
-    assert not (home / f"{NAME}.pid").exists()
-    assert not exists(pid)
-    assert daemon.start(home, NAME, script(tmp_path, LOOP)) != pid
+    assert not exists(pid) or not running(pid)
+    new = daemon.start(home, NAME, script(LOOP))
+    assert new != pid
+    assert (home / f"{NAME}.pid").read_text().splitlines()[0] == str(new)
 
 
-def test_an_unreadable_pid_file_is_stale(home):
+def test_a_pid_file_nobody_holds_is_stale(home):
     home.mkdir()
     (home / f"{NAME}.pid").write_text("12345\n")
     assert daemon.status(home, NAME) == (False, None)
+    assert daemon.stop(home, NAME) is False
     assert not (home / f"{NAME}.pid").exists()
 
 
-@pytest.mark.parametrize("other", ["sleep", "this test"])
-def test_a_reused_pid_is_stale_and_that_process_is_not_killed(home, tmp_path, other):
-    daemon.start(home, NAME, script(tmp_path, LOOP))
-    pid_file = home / f"{NAME}.pid"
-    record = json.loads(pid_file.read_text())
-    daemon.stop(home, NAME)
-    # as if our daemon had died and the kernel had given its pid to a program started later
-    # (start times count 10 ms ticks)
-    time.sleep(0.05)
-    sleeper = subprocess.Popen(["sleep", "30"]) if other == "sleep" else None
-    other_pid = sleeper.pid if sleeper else os.getpid()
-    reused = json.dumps({**record, "pid": other_pid})
+def test_a_pid_file_naming_another_live_program_never_gets_it_killed(home):
+    """As if our daemon had died and the kernel had handed its pid to a program started later."""
+    home.mkdir()
+    sleeper = subprocess.Popen(["sleep", "30"])
     try:
-        pid_file.write_text(reused)
+        (home / f"{NAME}.pid").write_text(f"{sleeper.pid}\n")
         assert daemon.status(home, NAME) == (False, None)
-        assert not pid_file.exists()
-
-        pid_file.write_text(reused)
         assert daemon.stop(home, NAME, timeout=0.5) is False
-        assert not pid_file.exists()
-        assert exists(other_pid)
-        if sleeper:
-            assert sleeper.poll() is None
-
-        assert daemon.start(home, NAME, script(tmp_path, LOOP)) != other_pid
+        assert sleeper.poll() is None
+        assert not (home / f"{NAME}.pid").exists()
     finally:
-        if sleeper:
-            sleeper.kill()
-            sleeper.wait()
+        sleeper.kill()
+        sleeper.wait()
 
 
-def test_sigterm_lets_the_current_unit_of_work_finish(home, tmp_path):
+def test_sigterm_lets_the_current_unit_of_work_finish(home, script, tmp_path):
     markers = tmp_path / "markers"
-    daemon.start(home, NAME, [*script(tmp_path, UNITS), str(markers), "0.05"])
+    daemon.start(home, NAME, [*script(UNITS), str(markers), "0.05"])
     wait_for(lambda: markers.exists() and markers.read_text().endswith("begin\n"))
 
     assert daemon.stop(home, NAME, timeout=5) is True
@@ -162,9 +180,9 @@ def test_sigterm_lets_the_current_unit_of_work_finish(home, tmp_path):
     assert "stopped cleanly" in (home / "logs" / f"{NAME}.log").read_text()
 
 
-def test_sigterm_cuts_the_pause_between_units_short(home, tmp_path):
+def test_sigterm_cuts_the_pause_between_units_short(home, script, tmp_path):
     markers = tmp_path / "markers"
-    daemon.start(home, NAME, [*script(tmp_path, UNITS), str(markers), "30"])
+    daemon.start(home, NAME, [*script(UNITS), str(markers), "30"])
     wait_for(lambda: markers.exists() and markers.read_text() == "begin\nend\n")
 
     started = time.monotonic()
@@ -174,19 +192,19 @@ def test_sigterm_cuts_the_pause_between_units_short(home, tmp_path):
     assert "stopped cleanly" in (home / "logs" / f"{NAME}.log").read_text()
 
 
-def test_a_daemon_ignoring_sigterm_is_killed_with_what_it_started(home, tmp_path):
+def test_a_daemon_ignoring_sigterm_is_killed_with_what_it_started(home, script, tmp_path):
     child_file = tmp_path / "child"
-    argv = script(tmp_path, "import signal, subprocess, sys, time\n"
-                            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                            "child = subprocess.Popen(['sleep', '30'])\n"
-                            "open(sys.argv[1], 'w').write(str(child.pid))\n"
-                            "while True:\n    time.sleep(0.1)\n")
+    argv = script(SERVE + "    import signal, subprocess\n"
+                          "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                          "    child = subprocess.Popen(['sleep', '30'])\n"
+                          "    open(sys.argv[2], 'w').write(str(child.pid))\n"
+                          "    while True:\n        time.sleep(0.1)\n")
     pid = daemon.start(home, NAME, [*argv, str(child_file)])
     wait_for(lambda: child_file.exists() and child_file.read_text())
     child = int(child_file.read_text())
 
     assert daemon.stop(home, NAME, timeout=0.5) is True
-    assert not exists(pid)
+    assert not running(pid)
     wait_for(lambda: not running(child))
     assert daemon.status(home, NAME) == (False, None)
 

@@ -58,3 +58,29 @@ def test_a_consumer_may_not_sweep(make_machine, origin):
     result = pod.run("sweep-branches")
     assert result.returncode == 1
     assert result.stderr.startswith("error: role consumer may not sweep branches")
+
+
+def test_a_cron_sweep_on_a_fresh_machine_removes_a_squash_merged_proposal(make_machine, origin):
+    """An ops box that never ticked: no mirror, no state. The proposal was squash-merged (as `propose
+    --auto-merge` asks GitHub to), so main holds its change but not its commit."""
+    seeded_authority(make_machine)
+    work = origin.parent / "work"
+    git("clone", "-q", "-b", "main", str(origin), str(work))
+    proposal = push_branch(origin, work, "proposal/build-9/20200101T000000Z-abc", "HEAD", days_old=40,
+                           content="from build-9\n")
+    git("merge", "-q", "--squash", proposal, cwd=work)
+    git("commit", "-q", "-m", "Squashed proposal (#7)", cwd=work)
+    git("push", "-q", "origin", "HEAD:main", cwd=work)
+    assert not git("branch", "-r", "--contains", proposal, cwd=work).strip().endswith("main")
+    ops = make_machine("ops", "contributor")
+
+    before = origin_refs(origin)
+    dry = ops.run("sweep-branches", "--idle-days", "30", "--dry-run", check=True)
+    assert "delete proposal/build-9/20200101T000000Z-abc: merged and idle 40d (over 30d)" in dry.stdout
+    assert "would delete 1 branch(es)" in dry.stdout
+    assert origin_refs(origin) == before
+    assert not ops.mirror.exists()
+
+    ops.run("sweep-branches", "--idle-days", "30", check=True)
+    assert "refs/heads/proposal/build-9/20200101T000000Z-abc" not in origin_refs(origin)
+    assert not ops.mirror.exists()

@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
+from pathlib import Path
 
 from pipeline import daemon
+from pipeline.daemon import daemon_argv
 from pipeline.commands.run_tasks import run_tick
 from pipeline.context import Context, load_context
 from pipeline.errors import FatalError
@@ -18,33 +19,16 @@ from pipeline.steps.fetch import seed
 from pipeline.tools import gh, gitfoam
 
 
-def _runs_sync_daemon(ctx: Context) -> bool:
-    return any(step in ctx.role.steps for step in ("fetch", "snapshot"))
-
-
-def _runs_pusher(ctx: Context) -> bool:
-    return "push" in ctx.role.steps
-
-
-def _daemon_argv(which: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "daemon", which]
-
-
-def start_sync_daemon(ctx: Context) -> str:
-    return f"sync daemon: running (PID {daemon.start(ctx.settings.home, SYNC_DAEMON, _daemon_argv('sync'))})"
-
-
-def start_pusher(ctx: Context) -> str:
-    binary = ctx.state.read("pusher", {}).get("path")
-    if binary:
-        pid = daemon.start(ctx.settings.home, PUSHER, gitfoam.daemon_argv(binary), cwd=ctx.settings.mirror_dir)
-        return f"pusher: gitfoam daemon running (PID {pid})"
-    return f"pusher: built-in, running (PID {daemon.start(ctx.settings.home, PUSHER, _daemon_argv('pusher'))})"
-
-
 def _start(ctx: Context) -> list[str]:
-    return ([start_sync_daemon(ctx)] if _runs_sync_daemon(ctx) else []) + \
-        ([start_pusher(ctx)] if _runs_pusher(ctx) else [])
+    """Start this role's daemons; each is reported running only once it said it is up."""
+    lines = []
+    if "sync" in ctx.role.daemons:
+        lines.append(f"sync daemon: running (PID {daemon.start(ctx.settings.home, SYNC_DAEMON, daemon_argv('sync'))})")
+    if "pusher" in ctx.role.daemons:
+        pid = daemon.start(ctx.settings.home, PUSHER, daemon_argv("pusher"))
+        kind = "gitfoam daemon" if ctx.state.read("pusher", {}).get("path") else "built-in"
+        lines.append(f"pusher: {kind}, running (PID {pid})")
+    return lines
 
 
 def install(args: argparse.Namespace) -> int:
@@ -63,7 +47,7 @@ def install(args: argparse.Namespace) -> int:
     if ctx.role.can("seed") and "commit" in ctx.role.steps and remote_main(ctx) is None:
         check_remote(ctx)
         seed(ctx)  # a role that publishes but never fetches (offline) seeds here
-    if _runs_pusher(ctx):
+    if "pusher" in ctx.role.daemons:
         binary = gitfoam.locate(ctx.settings, ctx.runner)
         if binary:
             gitfoam.init(ctx.runner, binary, ctx.settings.mirror_dir)
@@ -126,11 +110,19 @@ def uninstall(args: argparse.Namespace) -> int:
 
 
 def run_daemon(args: argparse.Namespace) -> int:
+    """A daemon in the foreground; it holds its PID file while it runs, so a second copy refuses to start."""
     if args.which == "sync":
-        from pipeline.services.sync_daemon import serve
+        from pipeline.services import sync_daemon
         ctx = load_context()
-        serve(ctx.settings, ctx.role)
-    else:
-        from pipeline.services.pusher import serve
-        serve(load_context(log_name="gitfoam.log"))
+        with daemon.serving(ctx.settings.home, SYNC_DAEMON):
+            sync_daemon.serve(ctx.settings, ctx.role)
+        return 0
+    from pipeline.services import gitfoam_pusher, pusher
+    ctx = load_context(log_name="gitfoam.log")
+    binary = ctx.state.read("pusher", {}).get("path")
+    with daemon.serving(ctx.settings.home, PUSHER):
+        if binary:
+            gitfoam_pusher.serve(Path(binary), ctx.settings.mirror_dir)
+        else:
+            pusher.serve(ctx)
     return 0

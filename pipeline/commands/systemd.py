@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 from pipeline.context import Context
-from pipeline.tools import gitfoam, systemctl
+from pipeline.daemon import daemon_argv
+from pipeline.tools import systemctl
 
 UNITS = {"sync": "memory-mirror-sync.service", "pusher": "memory-mirror-pusher.service"}
+DESCRIPTIONS = {"sync": "Memory Mirror sync daemon", "pusher": "Memory Mirror pusher"}
 
 
 def unit_text(description: str, argv: list[str], ctx: Context, cwd: Path) -> str:
@@ -40,16 +41,9 @@ def install_units(ctx: Context, no_start: bool) -> list[str]:
     unit_dir = ctx.settings.user_home / ".config" / "systemd" / "user"
     unit_dir.mkdir(parents=True, exist_ok=True)
     wanted = []
-    if any(step in ctx.role.steps for step in ("fetch", "snapshot")):
-        argv = [sys.executable, "-m", "pipeline", "daemon", "sync"]
-        (unit_dir / UNITS["sync"]).write_text(unit_text("Memory Mirror sync daemon", argv, ctx, ctx.settings.home))
-        wanted.append(UNITS["sync"])
-    if "push" in ctx.role.steps:
-        binary = ctx.state.read("pusher", {}).get("path")
-        argv = gitfoam.daemon_argv(Path(binary)) if binary else [sys.executable, "-m", "pipeline", "daemon", "pusher"]
-        cwd = ctx.settings.mirror_dir if binary else ctx.settings.home
-        (unit_dir / UNITS["pusher"]).write_text(unit_text("Memory Mirror pusher", argv, ctx, cwd))
-        wanted.append(UNITS["pusher"])
+    for which in ctx.role.daemons:
+        (unit_dir / UNITS[which]).write_text(unit_text(DESCRIPTIONS[which], daemon_argv(which), ctx, ctx.settings.home))
+        wanted.append(UNITS[which])
     systemctl.reload_and_enable(ctx.runner, wanted, start_now=not no_start)
     return [f"systemd: wrote and enabled {', '.join(wanted)} in {unit_dir}"
             + ("" if no_start else " (started)")]

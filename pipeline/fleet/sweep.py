@@ -4,13 +4,18 @@ Never an unmerged branch, never main or a lease. What is deleted and what is kep
 """
 from __future__ import annotations
 
+import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.propose import PROPOSAL_PREFIX
 from pipeline.remote import push_refs, remote_main
+from pipeline.tools.git import Git
 
 DAY = 86400
 SCRATCH = "refs/sweep/"
@@ -45,6 +50,24 @@ def _idle_days(ctx: Context, given: str | None) -> int:
     return days
 
 
+@contextmanager
+def _working_repo(ctx: Context) -> Iterator[Context]:
+    """The mirror when this machine has one; else (a cron job on an ops box) a scratch repo, gone afterwards."""
+    if ctx.git.exists():
+        yield ctx
+        return
+    with tempfile.TemporaryDirectory(prefix="memory-mirror-sweep-") as scratch:
+        git = Git(ctx.runner, Path(scratch), ctx.settings.hostname)
+        git.init_scratch(ctx.require_remote())
+        yield replace(ctx, git=git)
+
+
+def merged_into(git: Git, commit: str, main: str) -> bool:
+    """main holds what `commit` brings: it is an ancestor, or (a squash merge, which keeps no parent) merging it
+    into main would change nothing."""
+    return git.is_ancestor(commit, main) or git.merge_trees(main, commit) == git.tree_of(main)
+
+
 def sweep(ctx: Context, idle_days: str | None = None) -> None:
     if not ctx.role.can("sweep"):
         raise FatalError(
@@ -52,6 +75,11 @@ def sweep(ctx: Context, idle_days: str | None = None) -> None:
             "Run it on a contributor or the authority."
         )
     days = _idle_days(ctx, idle_days)
+    with _working_repo(ctx) as repo:
+        _sweep(repo, days)
+
+
+def _sweep(ctx: Context, days: int) -> None:
     if remote_main(ctx) is None:
         ctx.say("origin has no main yet: nothing can be merged, nothing to sweep")
         return
@@ -61,7 +89,7 @@ def sweep(ctx: Context, idle_days: str | None = None) -> None:
     now = int(time.time())
     doomed = []
     for ref, sha, when in ctx.git.refs(*(f"{SCRATCH}{f}/" for f in families)):
-        branch = Branch(ref[len(SCRATCH):], ctx.git.is_ancestor(sha, ORIGIN_MAIN), now - when)
+        branch = Branch(ref[len(SCRATCH):], merged_into(ctx.git, sha, ORIGIN_MAIN), now - when)
         delete, why = verdict(branch, days)
         ctx.say(f"{'delete' if delete else 'keep  '} {branch.name}: {why}")
         if delete:

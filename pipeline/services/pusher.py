@@ -10,6 +10,7 @@ import os
 import time
 
 from pipeline.context import Context
+from pipeline.crash import crash_message
 from pipeline.daemon import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.errors import FatalError
 from pipeline.remote import host_ref, push_refs
@@ -58,6 +59,10 @@ def serve(ctx: Context) -> None:
                     outcome = push_refs(ctx, [f"+{current}:{branch}"])
                 except FatalError as exc:
                     log(f"push failed: {exc}; retrying in {RETRY_SECONDS:.0f}s")
+                    last_push += RETRY_SECONDS
+                    continue
+                except Exception as exc:  # a bug: reported with a crash log; the pusher goes on
+                    log(f"{crash_message(exc, 'pusher')}; retrying in {RETRY_SECONDS:.0f}s")
                     last_push += RETRY_SECONDS
                     continue
                 if outcome.ok(branch):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.commands.run_tasks import run_tasks, run_tick
 from pipeline.config import Settings
+from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.daemon import StopFlag, install_sigterm_handler
 from pipeline.paths import MEMORY, PROJECT_DIR_NAME, TEMP_MARKER
 from pipeline.roles import Role
@@ -45,9 +46,14 @@ def _dirs(paths: set[str], projects: str) -> set[str]:
 
 
 def _quietly(run, *argv: str) -> int:
-    """Tick output goes to sync-daemon.log through the tick's own logger; stdout would repeat it."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        return run(*argv)
+    """Tick output goes to sync-daemon.log through the tick's own logger; stdout would repeat it. A bug in one
+    run is logged with its crash log and the daemon goes on: the next tick may well work."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return run(*argv)
+    except Exception as exc:
+        log(crash_message(exc, f"sync daemon ({' '.join(argv)})"))
+        return EXIT_CRASH
 
 
 def serve(settings: Settings, role: Role) -> None:

@@ -107,6 +107,11 @@ class Git:
         self.runner.run("git", "init", "-q", f"--initial-branch={head}", str(self.repo), env=self.env, mutating=True)
         self.set_remote(remote_url)
 
+    def init_scratch(self, remote_url: str) -> None:
+        """A throwaway repo for reading origin: made even in a dry run, since it changes nothing of the user's."""
+        self.runner.run("git", "init", "-q", str(self.repo), env=self.env)
+        self._git("remote", "add", "origin", remote_url)
+
     def remote_url(self) -> str | None:
         result = self._git("config", "--get", "remote.origin.url", check=False)
         return result.out.strip() or None

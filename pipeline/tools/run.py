@@ -9,6 +9,7 @@ from typing import Callable, Mapping, Sequence
 
 import sh
 
+from pipeline.console import echo
 from pipeline.errors import FatalError
 from pipeline.masking import mask
 
@@ -29,7 +30,8 @@ class CalledProcessError(FatalError):
             text = data.decode("utf-8", "replace").rstrip()
             return "\n".join("    " + line for line in text.splitlines()) or "    (none)"
 
-        msg = f"command failed: {format_cmd(self.cmd)}\n  return code: {self.code}\n  stderr:\n{indented(self.stderr)}"
+        code = f"killed by signal {-self.code}" if self.code < 0 else f"return code: {self.code}"
+        msg = f"command failed: {format_cmd(self.cmd)}\n  {code}\n  stderr:\n{indented(self.stderr)}"
         if self.hint:
             msg = f"{self.hint}\n{msg}"
         return mask(msg)
@@ -59,7 +61,7 @@ class Runner:
     """Runs commands. In a dry run, commands marked `mutating` are printed and not run."""
 
     dry_run: bool = False
-    echo: Callable[[str], None] = print
+    echo: Callable[[str], None] = echo
 
     def run(
         self,
@@ -80,7 +82,8 @@ class Runner:
             program = sh.Command(cmd[0])
         except sh.CommandNotFound:
             raise FatalError(f"{cmd[0]} not found on PATH. Install it, then run again.") from None
-        kwargs = dict(_tty_out=False, _return_cmd=True, _ok_code=range(256), _env=dict(env or os.environ))
+        # every exit status is ours to judge, a negative one (killed by a signal) included: sh would raise for it
+        kwargs = dict(_tty_out=False, _return_cmd=True, _ok_code=range(-64, 256), _env=dict(env or os.environ))
         if cwd is not None:
             kwargs["_cwd"] = os.fspath(cwd)
         if stdin is not None:
