@@ -28,6 +28,19 @@ _HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
+def breaks_ref_name(part: str) -> str | None:
+    """What in `part` git refuses in a branch name (git check-ref-format), beyond the characters the patterns
+    above already keep out; None when it is fine."""
+    if ".." in part:
+        return "'..'"
+    for segment in part.split("/"):
+        if segment.endswith(".lock"):
+            return f"a part ending in '.lock' ({segment})"
+        if segment.endswith("."):
+            return f"a part ending in '.' ({segment})"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     user_home: Path
@@ -125,16 +138,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         return _expand(value, user_home) if value else default
 
     hostname = get("MEMORY_MIRROR_HOSTNAME") or socket.gethostname().split(".")[0]
-    if not _HOST_RE.match(hostname):
+    if not _HOST_RE.match(hostname) or breaks_ref_name(hostname):
         raise ConfigError(
             f"MEMORY_MIRROR_HOSTNAME={hostname!r} is not valid: use letters, digits, '.', '_' or '-' "
             "(it becomes part of a branch name)."
         )
     prefix = get("MEMORY_MIRROR_BRANCH_PREFIX")
-    if not _PREFIX_RE.match(prefix) or prefix.startswith(("proposal", "mirror")) or prefix == "main":
+    reserved = prefix.split("/")[0] in ("proposal", "mirror", "main")
+    if not _PREFIX_RE.match(prefix) or reserved or breaks_ref_name(prefix):
+        why = f"git refuses {breaks_ref_name(prefix)} in a branch name; " if _PREFIX_RE.match(prefix) and \
+            breaks_ref_name(prefix) else ""
         raise ConfigError(
-            f"MEMORY_MIRROR_BRANCH_PREFIX={prefix!r} is not valid: use a branch-name prefix such as 'gitfoam' "
-            "(not main, proposal or mirror)."
+            f"MEMORY_MIRROR_BRANCH_PREFIX={prefix!r} is not valid: {why}use a branch-name prefix such as "
+            "'gitfoam' (letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or mirror)."
         )
     user_roles = home / "roles.yaml"
     roles_file = path("MEMORY_MIRROR_ROLES_FILE", user_roles if user_roles.exists() else PACKAGE_ROLES_FILE)

@@ -26,6 +26,7 @@ def ensure_mirror(ctx: Context) -> None:
     """git init + remote origin, idempotent; a remote that changed in .env is updated."""
     remote = ctx.require_remote()
     if ctx.git.exists():
+        ctx.git.protect_content()  # a mirror made by an earlier version has no attributes of its own yet
         if ctx.state.read("mirror", {}).get("remote") != remote:
             ctx.git.set_remote(remote)
             ctx.state.write("mirror", {"remote": remote})
@@ -35,7 +36,8 @@ def ensure_mirror(ctx: Context) -> None:
         raise FatalError(f"{mirror} exists and is not a git repository. Move it away or set MEMORY_MIRROR_DIR.")
     ctx.git.init(remote, head=WORKTREE_BRANCH)
     # a new mirror starts from nothing: its base, snapshot and fingerprints were about the old one
-    ctx.state.forget("base", "base_listing", "snapshot", "worktree", "scan", "fetch", "merge")
+    ctx.state.forget("base", "base_listing", "snapshot", "worktree", "scan", "fetch", "merge", "host_branch",
+                     "duplicate_host")
     ctx.state.write("mirror", {"remote": remote})
     ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
 

@@ -53,6 +53,7 @@ def gather(ctx: Context) -> dict:
         "conflicts": conflict_siblings(ctx),
         "blocked": sorted(ctx.state.read("blocked", {})),
         "lease": lease,
+        "duplicate_host": ctx.state.read("duplicate_host"),
     }
 
 
@@ -110,6 +111,9 @@ def render(info: dict, hostname: str) -> list[str]:
     ]
     lines += [f"  conflict: {name}" for name in info["conflicts"]]
     lines += [f"  blocked: {name} (see logs/blocked.log)" for name in info["blocked"]]
+    if info["duplicate_host"]:
+        lines.append(f"WARNING: another machine publishes {info['duplicate_host']['branch']} too: give each machine "
+                     "its own MEMORY_MIRROR_HOSTNAME")
     if info["lease"]:
         lease = info["lease"]
         lines.append(f"lease: held by {lease['host']} (heartbeat {_age(int(time.time()) - lease['heartbeat'])})")

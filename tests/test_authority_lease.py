@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import git, main_files, origin_refs
-from pipeline.fleet.lease import Lease, Verdict, judge
+from pipeline.fleet.lease import Lease, Verdict, judge, parse
 
 
 @pytest.mark.parametrize(
@@ -17,10 +17,28 @@ from pipeline.fleet.lease import Lease, Verdict, judge
         (Lease("me", 1000 - 60), Verdict.RENEW),
         (Lease("other", 1000 - 179), Verdict.STAND_DOWN),
         (Lease("other", 1000 - 180), Verdict.TAKE_OVER),
+        # staleness is judged by the holder's own interval (300 s), not the reader's (60 s)
+        (Lease("other", 1000 - 899, interval=300), Verdict.STAND_DOWN),
+        (Lease("other", 1000 - 900, interval=300), Verdict.TAKE_OVER),
+        (Lease("other", 1000 - 29, interval=10), Verdict.STAND_DOWN),
+        (Lease("other", 1000 - 30, interval=10), Verdict.TAKE_OVER),
     ],
 )
 def test_lease_verdicts(lease, expected):
     assert judge(lease, "me", now=1000, interval=60) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("authority lease\n\nhost: laptop\nheartbeat: 1000\ninterval: 300\n", Lease("laptop", 1000, 300)),
+        ("authority lease\n\nhost: laptop\nheartbeat: 1000\n", Lease("laptop", 1000, None)),
+        ("authority lease\n\nhost: laptop\nheartbeat: 1000\ninterval: 0\n", Lease("laptop", 1000, None)),
+        ("authority lease\n\nhost: laptop\n", None),
+    ],
+)
+def test_lease_messages(message, expected):
+    assert parse(message) == expected
 
 
 def test_a_second_authority_does_not_push_main_exits_3_and_names_the_holder(make_machine, origin):

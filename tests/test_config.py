@@ -52,6 +52,27 @@ def test_agentihooks_home_moves_everything(tmp_path):
         ("MEMORY_MIRROR_HOSTNAME=my laptop\n",
          "MEMORY_MIRROR_HOSTNAME='my laptop' is not valid: use letters, digits, '.', '_' or '-' "
          "(it becomes part of a branch name)."),
+        ("MEMORY_MIRROR_HOSTNAME=box.lock\n",
+         "MEMORY_MIRROR_HOSTNAME='box.lock' is not valid: use letters, digits, '.', '_' or '-' "
+         "(it becomes part of a branch name)."),
+        ("MEMORY_MIRROR_BRANCH_PREFIX=team..a\n",
+         "MEMORY_MIRROR_BRANCH_PREFIX='team..a' is not valid: git refuses '..' in a branch name; use a branch-name "
+         "prefix such as 'gitfoam' (letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or "
+         "mirror)."),
+        ("MEMORY_MIRROR_BRANCH_PREFIX=fleet/x.lock\n",
+         "MEMORY_MIRROR_BRANCH_PREFIX='fleet/x.lock' is not valid: git refuses a part ending in '.lock' (x.lock) in "
+         "a branch name; use a branch-name prefix such as 'gitfoam' (letters, digits, '.', '_', '-', parts "
+         "separated by '/'; not main, proposal or mirror)."),
+        ("MEMORY_MIRROR_BRANCH_PREFIX=team.\n",
+         "MEMORY_MIRROR_BRANCH_PREFIX='team.' is not valid: git refuses a part ending in '.' (team.) in a branch "
+         "name; use a branch-name prefix such as 'gitfoam' (letters, digits, '.', '_', '-', parts separated by '/'; "
+         "not main, proposal or mirror)."),
+        ("MEMORY_MIRROR_BRANCH_PREFIX=fleet branches\n",
+         "MEMORY_MIRROR_BRANCH_PREFIX='fleet branches' is not valid: use a branch-name prefix such as 'gitfoam' "
+         "(letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or mirror)."),
+        ("MEMORY_MIRROR_BRANCH_PREFIX=proposal\n",
+         "MEMORY_MIRROR_BRANCH_PREFIX='proposal' is not valid: use a branch-name prefix such as 'gitfoam' "
+         "(letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or mirror)."),
     ],
 )
 def test_a_bad_env_file_is_reported_with_what_to_fix(tmp_path, env_text, message):

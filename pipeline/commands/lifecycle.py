@@ -11,6 +11,7 @@ from pipeline.daemon import daemon_argv
 from pipeline.commands.run_tasks import run_tick
 from pipeline.context import Context, load_context
 from pipeline.errors import FatalError
+from pipeline.faults import crash_point
 from pipeline.fleet.github import github_repo
 from pipeline.mirror import ensure_mirror
 from pipeline.remote import check_remote, remote_main
@@ -111,6 +112,7 @@ def uninstall(args: argparse.Namespace) -> int:
 
 def run_daemon(args: argparse.Namespace) -> int:
     """A daemon in the foreground; it holds its PID file while it runs, so a second copy refuses to start."""
+    crash_point("daemon:start")
     if args.which == "sync":
         from pipeline.services import sync_daemon
         ctx = load_context()

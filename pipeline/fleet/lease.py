@@ -2,7 +2,9 @@
 
 The lease is a parentless commit on `mirror/<role>-lease` (never a commit on main), renewed with
 --force-with-lease at most once per interval. A lease from another host younger than three intervals makes
-this machine stand down; an older one is taken over, and the takeover is logged.
+this machine stand down; an older one is taken over, and the takeover is logged. "Three intervals" are the
+holder's own (its lease records its interval): a reader ticking every 10 s must not take over from a holder that
+ticks every 5 minutes.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class StandDown(FatalError):
 class Lease:
     host: str
     heartbeat: int
+    interval: int | None = None  # the holder's tick interval; None in a lease written before it was recorded
 
 
 class Verdict(enum.Enum):
@@ -44,13 +47,14 @@ def judge(lease: Lease | None, me: str, now: int, interval: int) -> Verdict:
     age = now - lease.heartbeat
     if lease.host == me:
         return Verdict.RENEW if age >= interval else Verdict.HOLD
-    return Verdict.STAND_DOWN if age < STALE_AFTER_INTERVALS * interval else Verdict.TAKE_OVER
+    return Verdict.STAND_DOWN if age < STALE_AFTER_INTERVALS * (lease.interval or interval) else Verdict.TAKE_OVER
 
 
 def parse(message: str) -> Lease | None:
     fields = dict(line.split(": ", 1) for line in message.splitlines() if ": " in line)
     try:
-        return Lease(fields["host"], int(fields["heartbeat"]))
+        interval = int(fields["interval"]) if "interval" in fields else None
+        return Lease(fields["host"], int(fields["heartbeat"]), interval if interval and interval > 0 else None)
     except (KeyError, ValueError):
         return None
 
@@ -58,7 +62,7 @@ def parse(message: str) -> Lease | None:
 def _read(ctx: Context, ref: str, sha: str) -> Lease | None:
     known = ctx.state.read("lease", {})
     if known.get("sha") == sha:
-        return Lease(known["host"], known["heartbeat"])
+        return Lease(known["host"], known["heartbeat"], known.get("interval"))
     ctx.git.fetch(f"+{ref}:refs/mirror/lease")
     return parse(ctx.git.commit_message(sha))
 
@@ -75,13 +79,15 @@ def secure(ctx: Context) -> None:
         return
     if verdict is Verdict.STAND_DOWN:
         holder = f"{lease.host} holds the {role} lease (heartbeat {now - lease.heartbeat}s ago)"
-        ctx.state.write("lease", {"sha": sha, "host": lease.host, "heartbeat": lease.heartbeat})
+        ctx.state.write("lease", {"sha": sha, "host": lease.host, "heartbeat": lease.heartbeat,
+                                  "interval": lease.interval})
         raise StandDown(f"standing down: {holder}; main was not pushed. Only one {role} per fleet: "
                         f"set MEMORY_MIRROR_ROLE on this machine to another role, or stop {lease.host}.")
     if ctx.dry_run:
         ctx.say(f"lease: would {verdict.value} the {role} lease")
         return
-    message = f"{role} lease\n\nhost: {ctx.settings.hostname}\nheartbeat: {now}\n"
+    interval = ctx.settings.interval
+    message = f"{role} lease\n\nhost: {ctx.settings.hostname}\nheartbeat: {now}\ninterval: {interval}\n"
     commit = ctx.git.commit_tree(EMPTY_TREE, message, [])
     outcome = push_refs(ctx, [f"{commit}:{ref}"], lease=f"{ref}:{sha or ''}")
     if not outcome.ok(ref):
@@ -89,4 +95,4 @@ def secure(ctx: Context) -> None:
     if verdict is Verdict.TAKE_OVER:
         ctx.say(f"lease: took over the {role} lease from {lease.host} "
                 f"(last heartbeat {now - lease.heartbeat}s ago, over {STALE_AFTER_INTERVALS} intervals)")
-    ctx.state.write("lease", {"sha": commit, "host": ctx.settings.hostname, "heartbeat": now})
+    ctx.state.write("lease", {"sha": commit, "host": ctx.settings.hostname, "heartbeat": now, "interval": interval})

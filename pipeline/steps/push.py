@@ -14,11 +14,33 @@ from pipeline.mirror import local_keys, read_base, write_base
 from pipeline.remote import host_ref, push_refs, remote_refs
 
 HOST_PUSH_ATTEMPTS = 5
+# two machines with one name take turns on the branch: status keeps saying so for a day after the last sighting
+DUPLICATE_SHOWN_SECONDS = 86400
+
+
+def _someone_else_publishes(ctx: Context, on_origin: str | None) -> bool:
+    """Every commit this mirror ever pushed to its host branch was made here; one it has never seen came from
+    another machine publishing the same branch (the same MEMORY_MIRROR_HOSTNAME). A new mirror has pushed
+    nothing yet, so what its earlier life left on origin is not taken for another machine."""
+    if on_origin is None or not ctx.state.read("host_branch", {}).get("pushed") or ctx.git.has_commit(on_origin):
+        return False
+    message = (f"push: another machine publishes {ctx.settings.host_branch} too (origin has {on_origin[:12]}, a "
+               f"commit this machine never made): give each machine its own MEMORY_MIRROR_HOSTNAME in "
+               f"{ctx.settings.env_file}")
+    ctx.say(message)
+    ctx.log.warning(message)
+    ctx.state.write("duplicate_host", {"branch": ctx.settings.host_branch, "seen": on_origin, "time": int(time.time())})
+    return True
 
 
 def _push_host_branch(ctx: Context, commit: str) -> None:
     branch = host_ref(ctx)
-    if remote_refs(ctx).get(branch) == commit:
+    on_origin = remote_refs(ctx).get(branch)
+    seen = ctx.state.read("duplicate_host")
+    if not _someone_else_publishes(ctx, on_origin) and seen and time.time() - seen["time"] > DUPLICATE_SHOWN_SECONDS:
+        ctx.state.forget("duplicate_host")
+    if on_origin == commit:
+        _published(ctx)
         ctx.say(f"push: {ctx.settings.host_branch} already up to date")
         return
     for attempt in range(1, HOST_PUSH_ATTEMPTS + 1):
@@ -32,7 +54,13 @@ def _push_host_branch(ctx: Context, commit: str) -> None:
         time.sleep(0.1 * attempt)
     if not outcome.ok(branch):
         raise FatalError(f"push of {ctx.settings.host_branch} was refused: {outcome.summary(branch)}")
+    _published(ctx)
     ctx.say(f"push: {ctx.settings.host_branch} -> {commit[:12]}")
+
+
+def _published(ctx: Context) -> None:
+    if not ctx.dry_run and not ctx.state.read("host_branch", {}).get("pushed"):
+        ctx.state.write("host_branch", {"pushed": True})
 
 
 def _push_main(ctx: Context, snapshot: dict) -> None:

@@ -12,6 +12,17 @@ _KEPT_GIT_VARS = frozenset(
     {"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "GIT_ASKPASS", "GIT_EXEC_PATH",
      "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL"}
 )
+# A user's git settings that would change what we commit or run code of theirs on our commands: off for every
+# call. (How to reach the remote, such as url.*.insteadOf, core.sshCommand or a credential helper, stays theirs.)
+OUR_TERMS = (
+    "commit.gpgSign=false", "push.gpgSign=false", "core.quotePath=false",
+    "core.autocrlf=false", "core.eol=lf", "core.safecrlf=false",  # a CRLF file arrives byte-identical
+    f"core.hooksPath={os.devnull}", "core.fsmonitor=false",  # no hook or monitor of the user's runs
+    f"core.attributesFile={os.devnull}", f"core.excludesFile={os.devnull}",  # no filter, eol or ignore rule of theirs
+    "submodule.recurse=false", "merge.conflictStyle=merge",
+)
+# the mirror's own attributes outrank any .gitattributes a memory dir might hold: content is stored as it is
+MIRROR_ATTRIBUTES = "* -text -filter -ident -eol -working-tree-encoding\n"
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -23,7 +34,7 @@ def no_git_env(hostname: str) -> dict[str, str]:
     email = f"memory-mirror@{hostname}"
     env.update(
         GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
-        GIT_TERMINAL_PROMPT="0", LC_ALL="C",
+        GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_ATTR_NOSYSTEM="1",
     )
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
@@ -96,7 +107,7 @@ class Git:
         cwd = self.repo if self.repo.is_dir() else Path.home()
         env = self.env if index is None else {**self.env, "GIT_INDEX_FILE": str(index)}
         return self.runner.run(
-            "git", "--no-pager", "-c", "commit.gpgSign=false", "-c", "core.quotePath=false", *args,
+            "git", "--no-pager", *(part for setting in OUR_TERMS for part in ("-c", setting)), *args,
             cwd=cwd, env=env, stdin=stdin, check=check, mutating=mutating, hint=hint,
         )
 
@@ -104,12 +115,23 @@ class Git:
         return (self.repo / ".git").is_dir()
 
     def init(self, remote_url: str, head: str) -> None:
-        self.runner.run("git", "init", "-q", f"--initial-branch={head}", str(self.repo), env=self.env, mutating=True)
+        # --template= : no hooks or config from the user's init.templateDir
+        self.runner.run("git", "init", "-q", "--template=", f"--initial-branch={head}", str(self.repo), env=self.env,
+                        mutating=True)
+        self.protect_content()
         self.set_remote(remote_url)
+
+    def protect_content(self) -> None:
+        """Store every file as it is, whatever .gitattributes a memory dir holds (idempotent)."""
+        info = self.repo / ".git" / "info"
+        if self.runner.dry_run or (info / "attributes").is_file():
+            return
+        info.mkdir(parents=True, exist_ok=True)
+        (info / "attributes").write_text(MIRROR_ATTRIBUTES)
 
     def init_scratch(self, remote_url: str) -> None:
         """A throwaway repo for reading origin: made even in a dry run, since it changes nothing of the user's."""
-        self.runner.run("git", "init", "-q", str(self.repo), env=self.env)
+        self.runner.run("git", "init", "-q", "--template=", str(self.repo), env=self.env)
         self._git("remote", "add", "origin", remote_url)
 
     def remote_url(self) -> str | None:
@@ -142,7 +164,8 @@ class Git:
         return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
 
     def add_all(self, *paths: str) -> None:
-        self._git("add", "-A", "--", *paths, mutating=True)
+        # -f: a .gitignore that a memory dir holds must not hide memory from the snapshot
+        self._git("add", "-A", "-f", "--", *paths, mutating=True)
 
     def restore_worktree(self, path: str) -> None:
         """`path` in the work tree as the index has it; files the index does not know are removed."""
@@ -229,6 +252,9 @@ class Git:
         if result.code == 1:
             return None
         raise CalledProcessError(("git", "merge-tree", ours, theirs), result.code, result.stdout, result.stderr)
+
+    def has_commit(self, sha: str) -> bool:
+        return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
 
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self._git("merge-base", "--is-ancestor", commit, of, check=False).code == 0
