@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 
-from conftest import encode, every_path_on, git, main_files, origin_refs
+from conftest import Machine, encode, every_path_on, git, main_files, origin_refs, seeded_authority
 from pipeline.paths import is_mirror_path
 
 
@@ -248,3 +248,24 @@ def test_commits_carry_our_identity_whatever_the_users_git_setup(make_machine, o
     laptop.tick()
     author = git("log", "-1", "--format=%an <%ae> / %cn <%ce>", "main", cwd=origin).strip()
     assert author == "memory-mirror (laptop) <memory-mirror@laptop> / memory-mirror (laptop) <memory-mirror@laptop>"
+
+
+def test_two_machines_with_one_hostname_are_named_in_output_and_status(make_machine, origin, tmp_path):
+    seeded_authority(make_machine)
+    first = make_machine("build-01", "contributor")
+    second = Machine(tmp_path / "second-box", "build-01", "contributor", str(origin))
+    (second.home).mkdir(parents=True)
+    for machine in (first, second):
+        machine.project("finops")
+    first.write("finops", "a.md", "first box\n")
+    second.write("finops", "b.md", "second box\n")
+    first.tick()
+    second.tick()
+    seconds = origin_refs(origin)["refs/heads/gitfoam/build-01/main"]
+    first.write("finops", "a.md", "first box, again\n")
+    result = first.tick()
+    warning = f"push: another machine publishes gitfoam/build-01/main too (origin has {seconds[:12]}"
+    assert warning in result.stdout
+    assert "a commit this machine never made): give each machine its own MEMORY_MIRROR_HOSTNAME" in result.stdout
+    assert ("WARNING: another machine publishes gitfoam/build-01/main too: give each machine its own "
+            "MEMORY_MIRROR_HOSTNAME") in first.run("status", check=True).stdout

@@ -118,3 +118,23 @@ def test_gh_missing_on_a_github_remote_says_what_to_install(github_fleet, origin
 def git_path():
     import shutil
     return shutil.which("git")
+
+
+def test_a_file_deleted_after_it_was_proposed_stays_deleted_when_the_proposal_is_merged(fleet, origin):
+    laptop, build, pod = fleet
+    laptop.write("finops", "MEMORY.md", "v1\n")
+    laptop.tick()
+    build.tick()
+    build.write("finops", "draft.md", "a thought build-01 later drops\n")
+    build.run("propose", check=True)
+    (build.memory("finops") / "draft.md").unlink()  # the user changes their mind before anyone merges it
+    (ref, sha), = proposal_refs(origin).items()
+    git("push", ".", f"{sha}:refs/heads/main", cwd=origin)  # a person merges the proposal
+    build.tick()
+    assert "draft.md" not in build.files("finops")
+    build.run("propose", check=True)
+    newest, = (later for name, later in proposal_refs(origin).items() if name != ref)
+    git("push", ".", f"{newest}:refs/heads/main", cwd=origin)
+    assert "by-project/finops/memory/draft.md" not in main_files(origin)
+    pod.tick()
+    assert "draft.md" not in pod.files("finops")

@@ -86,10 +86,11 @@ def run(ctx: Context) -> None:
     if ctx.dry_run:
         ctx.say(f"merge: would merge {len(incoming)} changed files of main into local memory")
         return
+    proposed = _proposed_here(ctx)
     with local_writes(ctx, keys):
         for item in incoming:
             for identity in keys[item.key].dirs:
-                action = _apply(ctx, memory_dir(ctx, identity), item, blobs)
+                action = _apply(ctx, memory_dir(ctx, identity), item, blobs, proposed)
                 counts[action] += 1
                 if action is not Action.NOTHING:
                     crash_point("merge:mid")
@@ -100,8 +101,9 @@ def run(ctx: Context) -> None:
             f"{counts[Action.CONFLICT]} conflicts, {counts[Action.KEEP_LOCAL]} local changes kept")
 
 
-def _proposed_here(ctx: Context, path: str, sha: str) -> bool:
-    return any(known == path and sha in versions for known, versions in ctx.state.read("propose", {}).get("files", []))
+def _proposed_here(ctx: Context) -> set[tuple[str, str]]:
+    """(path, blob) of every version this machine put in a proposal not yet known to be merged."""
+    return {(path, sha) for path, versions in ctx.state.read("propose", {}).get("files", []) for sha in versions}
 
 
 def _in_the_way(target: Path, directory: Path) -> Path | None:
@@ -115,7 +117,8 @@ def _in_the_way(target: Path, directory: Path) -> Path | None:
     return None
 
 
-def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes]) -> Action:
+def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes],
+           proposed: set[tuple[str, str]]) -> Action:
     target = directory / item.rel
     if not is_inside(target, directory):
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
@@ -126,10 +129,10 @@ def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel} from main: the {kind} {blocker} is in its way; "
                 "rename one of the two")
         return Action.NOTHING
-    action = decide(item.base, item.main, file_id(target))
-    if action is Action.CONFLICT and _proposed_here(ctx, f"{item.key}/{MEMORY}/{item.rel}", item.main):
-        # main came back with a version this machine proposed: the local file is a later edit of its own
-        action = Action.KEEP_LOCAL
+    # main coming back with a version this machine proposed is not a change on main's side: measured from it,
+    # whatever the local file did since (a later edit, a deletion) is this machine's own and stays
+    base = item.main if (f"{item.key}/{MEMORY}/{item.rel}", item.main) in proposed else item.base
+    action = decide(base, item.main, file_id(target))
     if action is Action.WRITE_MAIN:
         atomic_write(target, blobs[item.main])
     elif action is Action.TRASH_LOCAL:
