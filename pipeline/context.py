@@ -9,7 +9,7 @@ from pipeline.config import Settings, load_settings
 from pipeline.console import echo
 from pipeline.errors import ConfigError
 from pipeline.identity import Mapping, load_mappings
-from pipeline.log import LOGGER, setup_logging
+from pipeline.log import LOG_NAME, LOGGER, setup_logging
 from pipeline.masking import mask
 from pipeline.roles import Role, RoleTable, load_roles, resolve_role
 from pipeline.state import State
@@ -62,7 +62,7 @@ def _quiet_logger() -> logging.Logger:
 
 
 def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,
-                 changed_dirs: frozenset[str] | None = None, log_name: str = "sync-daemon.log") -> Context:
+                 changed_dirs: frozenset[str] | None = None, log_name: str = LOG_NAME) -> Context:
     settings = load_settings()
     table = load_roles(settings.roles_file)
     role = table.get(role_name) if role_name else resolve_role(settings, table)

@@ -7,6 +7,7 @@ from pathlib import Path
 from pipeline.masking import mask
 
 LOGGER = "memory_mirror"
+LOG_NAME = "sync-daemon.log"  # the spec's "pull tick" log: every tick, whoever runs it, logs here
 
 
 class _MaskingFormatter(logging.Formatter):

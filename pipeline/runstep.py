@@ -18,6 +18,7 @@ from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
 from pipeline.lock import hold_tick_lock
+from pipeline.log import LOG_NAME
 from pipeline.masking import mask
 from pipeline.remote import check_remote
 from pipeline.state import run_id
@@ -50,7 +51,7 @@ def _record(ctx: Context, step: str, ok: bool, message: str, exit_code: int) -> 
     else:
         failures = previous.get("failures", 1) + (previous.get("run") != run_id())
     ctx.state.write("last_tick", {"time": int(time.time()), "ok": ok, "role": ctx.role.name,
-                                  "step": None if ok else step, "message": _one_line_reason(message),
+                                  "step": None if ok else step, "message": message,
                                   "exit": exit_code, "failures": failures, "run": run_id()})
 
 
@@ -82,6 +83,8 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         message, code = mask(str(exc)), getattr(exc, "exit_code", 1)
         if ctx is not None:
             ctx.log.error("%s failed: %s", label, message)
+            if "\n" in message:  # a failed command's whole output (command, code, stderr) stays in the log
+                message = f"{_one_line_reason(message)}; the whole output is in {ctx.settings.logs_dir / LOG_NAME}"
     except Exception as exc:  # a bug: reported with a crash log, never as doit's bare "PythonAction Error"
         message, code = crash_message(exc, label), EXIT_CRASH
         if ctx is not None:

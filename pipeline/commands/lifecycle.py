@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from pipeline import daemon
-from pipeline.daemon import daemon_argv
 from pipeline.commands.run_tasks import run_tick
 from pipeline.context import Context, load_context
+from pipeline.daemon import daemon_argv
 from pipeline.errors import FatalError
 from pipeline.faults import crash_point
 from pipeline.fleet.github import github_repo
@@ -63,6 +63,9 @@ def install(args: argparse.Namespace) -> int:
         for line in install_units(ctx, args.no_start):
             print(line)
     elif not args.no_start:
+        # idempotent, and a refresh: daemons started with an older configuration or pusher start again
+        for name in (SYNC_DAEMON, PUSHER):
+            daemon.stop(ctx.settings.home, name)
         for line in _start(ctx):
             print(line)
     print(f"installed: role {ctx.role.name}, mirror {ctx.settings.mirror_dir}")

@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 from pipeline.commands.run_tasks import run_tasks, run_tick
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.daemon import StopFlag, install_sigterm_handler
+from pipeline.errors import FatalError
 from pipeline.paths import MEMORY, PROJECT_DIR_NAME, TEMP_MARKER
-from pipeline.roles import Role
+from pipeline.roles import Role, load_roles, resolve_role
 from pipeline.watch import Changes, watch
 
 DEBOUNCE_SECONDS = 0.025  # an editor's write comes as several events: gather them into one snapshot
@@ -56,42 +57,79 @@ def _quietly(run, *argv: str) -> int:
         return EXIT_CRASH
 
 
+class _Watch:
+    """The watch on the Claude projects dir, following the configuration: started once the dir exists, moved when
+    MEMORY_MIRROR_CLAUDE_PROJECTS changes, dropped when the role stops taking snapshots."""
+
+    def __init__(self) -> None:
+        self.projects = ""
+        self.changes = Changes(lambda path: memory_dir_of(path, self.projects) is not None)
+        self.observer = None
+
+    def follow(self, projects: Path | None) -> bool:
+        """Watch `projects` (None: nothing); True when a watch began, so earlier changes are unknown."""
+        if projects is not None and str(projects) == self.projects and self.observer is not None:
+            return False
+        self.close()
+        if projects is None or not projects.is_dir():
+            return False
+        self.projects = str(projects)
+        self.observer = watch(projects, self.changes)
+        return True
+
+    def dirs(self) -> set[str]:
+        return _dirs(self.changes.take(), self.projects)
+
+    def close(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join(timeout=5)
+            self.observer = None
+
+
+def _reload(settings: Settings, role: Role) -> tuple[Settings, Role]:
+    """.env and roles.yaml as they are now: a daemon follows an edit of either at its next tick. A bad edit keeps
+    the last good values here; the tick itself reports what is wrong."""
+    try:
+        fresh = load_settings()
+        return fresh, resolve_role(fresh, load_roles(fresh.roles_file))
+    except FatalError:
+        return settings, role
+
+
 def serve(settings: Settings, role: Role) -> None:
     stop: StopFlag = install_sigterm_handler()
-    projects = str(settings.claude_projects)
-    watches_memory = "commit" in role.steps
-    changes = Changes(lambda path: memory_dir_of(path, projects) is not None)
-    observer = None
-    log(f"started: role {role.name}, tick every {settings.interval}s"
-        + (f", watching {projects}" if watches_memory else ""))
+    memory = _Watch()
+    log(f"started: role {role.name}, tick every {settings.interval}s")
     next_tick = 0.0
     ticks = 0
     pending: set[str] = set()  # dirs whose change-triggered snapshot failed: the next tick looks at them again
     try:
         while not stop():
-            if watches_memory and observer is None and Path(projects).is_dir():
-                observer = watch(Path(projects), changes)
-                ticks = 0  # what happened before the watch began is only known from a full walk
             if time.monotonic() >= next_tick:
-                pending |= _dirs(changes.take(), projects)
-                hint = [] if observer is None or ticks % FULL_SCAN_EVERY == 0 else [f"changed={','.join(sorted(pending))}"]
-                code = _quietly(run_tick, "wait=0", *hint)
+                fresh, role = _reload(settings, role)
+                if (fresh.interval, fresh.claude_projects) != (settings.interval, settings.claude_projects):
+                    log(f"configuration changed: role {role.name}, tick every {fresh.interval}s")
+                settings = fresh
+                if memory.follow(settings.claude_projects if "commit" in role.steps else None):
+                    ticks = 0  # what happened before the watch began is only known from a full walk
+                pending |= memory.dirs()
+                full = memory.observer is None or ticks % FULL_SCAN_EVERY == 0
+                code = _quietly(run_tick, "wait=0", *([] if full else [f"changed={','.join(sorted(pending))}"]))
                 if code == 0:
                     pending.clear()
                 ticks += 1
                 log("tick ok" if code == 0 else f"tick failed (exit {code}); see the lines above, retrying next interval")
                 next_tick = time.monotonic() + settings.interval
                 continue
-            if changes.wait(min(POLL_SECONDS, max(0.0, next_tick - time.monotonic()))) and not stop():
+            if memory.changes.wait(min(POLL_SECONDS, max(0.0, next_tick - time.monotonic()))) and not stop():
                 time.sleep(DEBOUNCE_SECONDS)
-                dirs = _dirs(changes.take(), projects)
+                dirs = memory.dirs()
                 code = _quietly(run_tasks, "tick:commit", f"changed={','.join(sorted(dirs))}", "wait=30")
                 if code != 0:
                     pending |= dirs
                 log(f"memory changed in {len(dirs)} project dir(s): snapshot "
                     + ("committed" if code == 0 else f"failed (exit {code})"))
     finally:
-        if observer is not None:
-            observer.stop()
-            observer.join(timeout=5)
+        memory.close()
         log("stopped")

@@ -109,3 +109,16 @@ def test_role_off_does_nothing(make_machine, origin):
     assert result.returncode == 0
     assert "nothing to do" in result.stdout
     assert origin_refs(origin) == {} and not machine.mirror.exists()
+
+
+def test_a_failing_git_command_is_one_line_naming_the_log_that_holds_its_output(make_machine, origin):
+    laptop = seeded_authority(make_machine)
+    laptop.write("finops", "MEMORY.md", "v2\n")
+    for obj in (laptop.mirror / ".git" / "objects").glob("??"):
+        for loose in obj.iterdir():
+            loose.unlink()  # as a disk failure or an overeager cleanup would
+    line = one_error_line(laptop.run("sync-now"))
+    log = laptop.agentihooks / "logs" / "sync-daemon.log"
+    assert line.startswith("error: command failed: git ")
+    assert line.endswith(f"; the whole output is in {log}")
+    assert "  stderr:" in log.read_text() and "return code: 128" in log.read_text()
