@@ -62,7 +62,8 @@ def _one_line_reason(message: str) -> str:
 
 
 def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callable[[Context], bool],
-             record_success: bool) -> TaskFailed | None:
+             tick_step: bool, last: bool = False) -> TaskFailed | None:
+    """Run `body` with a context; a tick step records its failure for status, the last one also success."""
     ctx = None
     try:
         hint = get_var("changed")
@@ -75,7 +76,7 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         if ctx.dry_run:
             ctx.say(f"[{label}]")
         body(ctx)
-        if record_success:
+        if last:
             _record(ctx, label, True, "ok", 0)
         return None
     except (FatalError, OSError) as exc:
@@ -90,7 +91,7 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         if ctx is not None:
             ctx.log.error("%s crashed: %s", label, message)
     _exit_codes[run_id()] = code
-    if ctx is not None:
+    if ctx is not None and tick_step:
         with contextlib.suppress(OSError):  # the state dir may sit on the very disk that is full
             _record(ctx, label, False, message, code)
     return TaskFailed(message)
@@ -118,11 +119,12 @@ def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
         step,
         body,
         lambda ctx: first and any(s in ctx.role.steps for s in TOUCHES_REMOTE) and not ctx.git.exists(),
-        record_success=last,
+        tick_step=True,
+        last=last,
     )
 
 
 def run_fleet(command: str, **options) -> TaskFailed | None:
     """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options)."""
     function = getattr(importlib.import_module(f"pipeline.fleet.{command}"), command)
-    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, record_success=False)
+    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, tick_step=False)

@@ -82,7 +82,10 @@ def test_kill_9_of_either_daemon_is_seen_and_start_recovers(installed, origin):
         pid = status_json(installed)["daemons"][name]["pid"]
         os.kill(pid, signal.SIGKILL)
         assert wait_for(lambda: not status_json(installed)["daemons"][name]["running"])
+        assert not status_json(installed)["healthy"]
+        assert "healthy: NO" in installed.run("status", check=True).stdout
     installed.run("start", check=True)
+    assert status_json(installed)["healthy"]
     assert all(d["running"] for d in status_json(installed)["daemons"].values())
 
 

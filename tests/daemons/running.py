@@ -23,6 +23,16 @@ def daemons_of(*machines):
             machine.run("stop", timeout=60)
 
 
+def laptop_and(make_machine, host: str, role: str) -> tuple:
+    """The authority `laptop` (its MEMORY.md at v0) and one more machine, both with finops, ticking every second."""
+    laptop = make_machine("laptop", "authority", MEMORY_MIRROR_INTERVAL_SEC="1")
+    other = make_machine(host, role, MEMORY_MIRROR_INTERVAL_SEC="1")
+    for machine in (laptop, other):
+        machine.project("finops")
+    laptop.write("finops", "MEMORY.md", "v0\n")
+    return laptop, other
+
+
 def on_branch(origin, branch: str, path: str) -> str | None:
     if f"refs/heads/{branch}" not in origin_refs(origin):
         return None

@@ -10,18 +10,14 @@ import subprocess
 import pytest
 
 from conftest import git, main_files, wait_for
-from running import arrives, daemons_of, on_branch, status_json
+from running import arrives, daemons_of, laptop_and, on_branch, status_json
 
 pytestmark = pytest.mark.slow
 KEY = "by-project/finops/memory"
 
 
 def test_a_consumer_daemon_picks_up_each_of_several_successive_main_changes(make_machine, origin):
-    laptop = make_machine("laptop", "authority", MEMORY_MIRROR_INTERVAL_SEC="1")
-    pod = make_machine("pod-1", "consumer", MEMORY_MIRROR_INTERVAL_SEC="1")
-    for machine in (laptop, pod):
-        machine.project("finops")
-    laptop.write("finops", "MEMORY.md", "v0\n")
+    laptop, pod = laptop_and(make_machine, "pod-1", "consumer")
     with daemons_of(laptop, pod):
         pid = status_json(pod)["daemons"]["sync"]["pid"]
         for version in range(1, 6):
@@ -31,11 +27,7 @@ def test_a_consumer_daemon_picks_up_each_of_several_successive_main_changes(make
 
 
 def test_an_authority_daemon_keeps_publishing_after_a_proposal_is_merged_on_origin(make_machine, origin, tmp_path):
-    laptop = make_machine("laptop", "authority", MEMORY_MIRROR_INTERVAL_SEC="1")
-    build = make_machine("build-01", "contributor", MEMORY_MIRROR_INTERVAL_SEC="1")
-    for machine in (laptop, build):
-        machine.project("finops")
-    laptop.write("finops", "MEMORY.md", "v0\n")
+    laptop, build = laptop_and(make_machine, "build-01", "contributor")
     with daemons_of(laptop, build):
         build.write("finops", "build.md", "from build-01\n")
         assert arrives(lambda: on_branch(origin, "gitfoam/build-01/main", f"{KEY}/build.md") == "from build-01\n")
