@@ -91,6 +91,7 @@ class Machine:
     layout: Layout
     env: dict[str, str]
     pids: dict[str, int] = field(default_factory=dict)
+    published_ref: str = HOST_REF  # the branch on origin a sample waits for (gitfoam publishes <prefix>/<host>/live)
     tree_paths: dict[Path, str] = field(default_factory=dict)  # memory file -> its path in the host branch
 
     @property
@@ -114,13 +115,13 @@ class Machine:
     def git(self, git_dir: Path, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", f"--git-dir={git_dir}", *args], env=self.env, capture_output=True, text=True)
 
-    def read_ref(self, git_dir: Path) -> str | None:
-        """The host branch's commit in `git_dir`: the loose ref file when there is one (a cheap read, fine to
-        do every few ms), else `git rev-parse` (packed refs, reftable)."""
+    def read_ref(self, git_dir: Path, ref: str = HOST_REF) -> str | None:
+        """`ref`'s commit in `git_dir` (default the host branch): the loose ref file when there is one (a cheap
+        read, fine to do every few ms), else `git rev-parse` (packed refs, reftable)."""
         try:
-            return (git_dir / HOST_REF).read_text().strip() or None
+            return (git_dir / ref).read_text().strip() or None
         except (FileNotFoundError, NotADirectoryError):
-            done = self.git(git_dir, "rev-parse", "-q", "--verify", f"{HOST_REF}^{{commit}}")
+            done = self.git(git_dir, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
             return done.stdout.strip() or None
 
     def blob_at(self, git_dir: Path, commit: str, path: str) -> str | None:
@@ -223,7 +224,7 @@ def one_sample(machine: Machine, i: int, poll: float, timeout: float) -> Sample:
     content = f"{base}\n- latency sample {i} of this run, at {time.strftime('%H:%M:%S')}\n".encode()
     want = blob_sha(content)
     local_before = machine.read_ref(machine.mirror_git)
-    origin_before = machine.read_ref(machine.origin)
+    origin_before = machine.read_ref(machine.origin, machine.published_ref)
     sample = Sample(i, path, time.time())
     start = time.perf_counter()
     with open(file, "wb") as handle:
@@ -238,7 +239,7 @@ def one_sample(machine: Machine, i: int, poll: float, timeout: float) -> Sample:
                     sample.to_commit, sample.wall_commit = now - start, time.time() - (time.perf_counter() - now)
                 else:
                     local_before = local  # a commit without our change (should not happen here)
-        origin = machine.read_ref(machine.origin)
+        origin = machine.read_ref(machine.origin, machine.published_ref)
         if origin != origin_before:
             if machine.blob_at(machine.origin, origin, path) == want:
                 sample.latency, sample.wall_origin = now - start, time.time() - (time.perf_counter() - now)

@@ -85,6 +85,15 @@ class Settings:
     def host_branch(self) -> str:
         return f"{self.prefix}/{self.hostname}/main"
 
+    @property
+    def live_branch(self) -> str:
+        """What gitfoam publishes, beside the host branch: this machine's latest snapshot, without history."""
+        return f"{self.prefix}/{self.hostname}/live"
+
+    @property
+    def gitfoam_dir(self) -> Path:
+        return self.home / "gitfoam"
+
 
 def _expand(value: str, home: Path) -> Path:
     if value.startswith("~"):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import live_tree
 from pipeline.context import BASE_REF, Context
 from pipeline.errors import FatalError
 from pipeline.fsops import remove_temp_files
@@ -29,6 +30,7 @@ def ensure_mirror(ctx: Context) -> None:
         ctx.git.protect_content()  # a mirror made by an earlier version has no attributes of its own yet
         if ctx.state.read("mirror", {}).get("remote") != remote:
             ctx.git.set_remote(remote)
+            live_tree.follow_remote(ctx, remote)
             ctx.state.write("mirror", {"remote": remote})
         return
     mirror = ctx.settings.mirror_dir

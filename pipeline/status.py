@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from pipeline import daemon
 from pipeline.context import Context
 from pipeline.mirror import local_keys, memory_dir, read_base
 from pipeline.scan import memory_files
+from pipeline.tools import gitfoam
 
 SYNC_DAEMON = "sync-daemon"
 PUSHER = "gitfoam"  # the pusher's PID file and log keep gitfoam's names, whichever pusher runs
@@ -54,6 +56,7 @@ def gather(ctx: Context) -> dict:
         "blocked": sorted(ctx.state.read("blocked", {})),
         "lease": lease,
         "duplicate_host": ctx.state.read("duplicate_host"),
+        "gitfoam": gitfoam.status_lines(ctx.runner, Path(pusher["path"]), settings) if pusher.get("path") else None,
     }
 
 
@@ -111,6 +114,9 @@ def render(info: dict, hostname: str) -> list[str]:
     ]
     lines += [f"  conflict: {name}" for name in info["conflicts"]]
     lines += [f"  blocked: {name} (see logs/blocked.log)" for name in info["blocked"]]
+    if info["gitfoam"] is not None:
+        lines.append("gitfoam says (our config only):")
+        lines += [f"  {line}" for line in info["gitfoam"]]
     if info["duplicate_host"]:
         lines.append(f"WARNING: another machine publishes {info['duplicate_host']['branch']} too: give each machine "
                      "its own MEMORY_MIRROR_HOSTNAME")

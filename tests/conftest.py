@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+GITFOAM_BUILD = REPO_ROOT.parent / "shared" / "gitfoam" / "build.sh"
 
 
 def pytest_collection_modifyitems(items):
@@ -29,6 +30,20 @@ def isolated_environment(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture(scope="session")
+def gitfoam_binary() -> Path:
+    """The real gitfoam: built by scripts/test.sh (TEST_GITFOAM_BINARY), else built here from its source."""
+    given = os.environ.get("TEST_GITFOAM_BINARY")
+    if given:
+        return Path(given)
+    if not GITFOAM_BUILD.is_file():
+        pytest.skip(f"the real gitfoam cannot be built here: no {GITFOAM_BUILD}")
+    built = subprocess.run(["bash", str(GITFOAM_BUILD)], capture_output=True, text=True)
+    if built.returncode != 0:
+        pytest.skip(f"the real gitfoam could not be built: {built.stderr.strip()[-500:]}")
+    return Path(built.stdout.strip().splitlines()[-1])
 
 
 def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 from functools import partial
 
@@ -147,20 +148,41 @@ def recorded(calls) -> list[list[str]]:
     return [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
 
 
-def test_a_gitfoam_binary_on_path_is_registered_and_run_as_the_pusher(make_machine, origin, stand_ins):
-    bin_dir, calls = stand_ins
-    machine = make_machine("build-01", "contributor", PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-                           MEMORY_MIRROR_INTERVAL_SEC="3600")
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"GITFOAM_BINARY": "{bin}/gitfoam"},
+         "error: GITFOAM_BINARY={bin}/gitfoam does not run (command failed: {bin}/gitfoam config-path). Point it at "
+         "a working gitfoam binary, or unset it to use one on PATH, GITFOAM_LOCAL_SOURCE, or the built-in pusher."),
+        ({"GITFOAM_BINARY": "{bin}/missing"},
+         "error: GITFOAM_BINARY={bin}/missing does not run (not an executable file). Point it at a working gitfoam "
+         "binary, or unset it to use one on PATH, GITFOAM_LOCAL_SOURCE, or the built-in pusher."),
+        ({"GITFOAM_LOCAL_SOURCE": "{bin}"},
+         "error: GITFOAM_LOCAL_SOURCE={bin} has no Cargo.toml: point it at a gitfoam checkout, or set GITFOAM_BINARY, "
+         "or unset both to use the built-in pusher."),
+        ({"GITFOAM_LOCAL_SOURCE": "{src}", "PATH": "{git_dir}"},
+         "error: GITFOAM_LOCAL_SOURCE={src} is set, but cargo is not on PATH to build it: install Rust "
+         "(https://rustup.rs), or set GITFOAM_BINARY to a built gitfoam."),
+    ],
+)
+def test_a_gitfoam_that_cannot_run_is_refused_before_anything_is_written(make_machine, origin, stand_ins, tmp_path,
+                                                                         setting, message):
+    bin_dir, _ = stand_ins
+    (bin_dir / "gitfoam").write_text("#!/bin/sh\necho 'cannot execute: wrong architecture' >&2\nexit 126\n")
+    source = tmp_path / "gitfoam-src"
+    source.mkdir()
+    (source / "Cargo.toml").write_text("[package]\nname = 'gitfoam'\n")
+    only_git = tmp_path / "only-git"  # a PATH with git and no cargo
+    only_git.mkdir()
+    (only_git / "git").symlink_to(shutil.which("git"))
+    values = {"bin": bin_dir, "src": source, "git_dir": only_git}
+    machine = make_machine("build-01", "contributor", **{k: v.format(**values) for k, v in setting.items()})
     machine.project("finops")
-    try:
-        result = machine.run("install", check=True)
-        assert f"gitfoam: {bin_dir / 'gitfoam'}" in result.stdout
-        assert wait_for(lambda: ["gitfoam", str(machine.mirror), "daemon"] in recorded(calls))
-        assert ["gitfoam", str(machine.mirror), "init"] in recorded(calls)
-        info = status_json(machine)
-        assert info["pusher"] == str(bin_dir / "gitfoam") and info["daemons"]["pusher"]["running"]
-    finally:
-        machine.run("stop")
+    result = machine.run("install")
+    assert result.returncode == 1
+    assert result.stderr.strip() == message.format(**values)
+    assert not machine.mirror.exists()
+    assert origin_refs(origin) == {}
 
 
 def test_install_systemd_writes_and_enables_user_units(make_machine, origin, stand_ins):

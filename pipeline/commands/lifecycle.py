@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline import daemon
+from pipeline import daemon, live_tree
 from pipeline.commands.run_tasks import run_tick
 from pipeline.context import Context, load_context
 from pipeline.daemon import daemon_argv
@@ -42,22 +42,26 @@ def install(args: argparse.Namespace) -> int:
     if github_repo(remote) and ctx.role.can("propose"):
         gh.require(ctx.runner)
     check_remote(ctx)
+    # a gitfoam that does not run is refused before anything is written
+    binary = gitfoam.locate(ctx.settings, ctx.runner) if "pusher" in ctx.role.daemons else None
     ensure_mirror(ctx)
+    if "pusher" in ctx.role.daemons:
+        ctx.state.write("pusher", {"kind": "gitfoam", "path": str(binary)} if binary else {"kind": "built-in"})
     if run_tick("wait=600") not in (0, 3):
         raise FatalError("install: the first tick failed (see above); fix that and run install again.")
     if ctx.role.can("seed") and "commit" in ctx.role.steps and remote_main(ctx) is None:
         check_remote(ctx)
         seed(ctx)  # a role that publishes but never fetches (offline) seeds here
-    if "pusher" in ctx.role.daemons:
-        binary = gitfoam.locate(ctx.settings, ctx.runner)
-        if binary:
-            gitfoam.init(ctx.runner, binary, ctx.settings.mirror_dir)
-            ctx.state.write("pusher", {"kind": "gitfoam", "path": str(binary)})
-            print(f"gitfoam: {binary} (registered the mirror with `gitfoam init`)")
-        else:
-            ctx.state.write("pusher", {"kind": "built-in"})
-            print("gitfoam: not found (no GITFOAM_BINARY, none on PATH, no GITFOAM_LOCAL_SOURCE to build); "
-                  "using the built-in pusher")
+    if binary:
+        tree = ctx.state.read("snapshot", {}).get("tree")
+        if tree:
+            live_tree.show(ctx, tree)
+        gitfoam.register(ctx.runner, binary, ctx.settings, live_tree.live_dir(ctx), ctx.settings.live_branch)
+        print(f"gitfoam: {binary} publishes {ctx.settings.live_branch} from {live_tree.live_dir(ctx)} "
+              f"(its config: {gitfoam.config_file(ctx.settings)})")
+    elif "pusher" in ctx.role.daemons:
+        print("gitfoam: not found (no GITFOAM_BINARY, none on PATH, no GITFOAM_LOCAL_SOURCE to build); "
+              "using the built-in pusher")
     if args.systemd:
         from pipeline.commands.systemd import install_units
         for line in install_units(ctx, args.no_start):
@@ -105,8 +109,9 @@ def uninstall(args: argparse.Namespace) -> int:
     ctx = load_context()
     stop(args)
     if args.purge:
-        # the mirror and what the steps remember about it; never ~/.claude, never .env, logs or the trash
-        for path in (ctx.settings.mirror_dir, ctx.settings.state_dir):
+        # the mirror, what the steps remember of it, our gitfoam config and live tree; never ~/.claude, .env, logs
+        # or the trash
+        for path in (ctx.settings.mirror_dir, ctx.settings.state_dir, ctx.settings.gitfoam_dir):
             if path.exists():
                 shutil.rmtree(path)
                 print(f"removed {path}")
@@ -127,7 +132,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     binary = ctx.state.read("pusher", {}).get("path")
     with daemon.serving(ctx.settings.home, PUSHER):
         if binary:
-            gitfoam_pusher.serve(Path(binary), ctx.settings.mirror_dir)
+            gitfoam_pusher.serve(Path(binary), ctx.settings, live_tree.live_dir(ctx))
         else:
             pusher.serve(ctx)
     return 0

@@ -63,9 +63,9 @@ def _working_repo(ctx: Context) -> Iterator[Context]:
 
 
 def merged_into(git: Git, commit: str, main: str) -> bool:
-    """main holds what `commit` brings: it is an ancestor, or (a squash merge, which keeps no parent) merging it
-    into main would change nothing."""
-    return git.is_ancestor(commit, main) or git.merge_trees(main, commit) == git.tree_of(main)
+    """main holds what `commit` brings: it is an ancestor, or (a squash merge, which keeps no parent; gitfoam's
+    parentless live branch) merging it into main would change nothing."""
+    return git.is_ancestor(commit, main) or git.merge_trees(main, commit, unrelated=True) == git.tree_of(main)
 
 
 def sweep(ctx: Context, idle_days: str | None = None) -> None:

@@ -1,8 +1,10 @@
-"""gitfoam as the pusher: our process holds the pusher's PID file and runs `gitfoam daemon` as its child.
+"""gitfoam as the pusher: our process holds the pusher's PID file and runs `gitfoam daemon` as its child, under our
+config and a HOME of our own (see pipeline/tools/gitfoam.py), so it mirrors our live tree and nothing else.
 
 gitfoam writes no PID file and has no readiness signal of its own; running it under our supervision gives it
-both, so `status`, `stop` and `kill $(cat ~/.agentihooks/gitfoam.pid)` work alike for either pusher. A gitfoam
-that exits on its own is logged and started again.
+both, so `status`, `stop` and `kill $(cat ~/.agentihooks/gitfoam.pid)` work alike for either pusher. Its output
+goes to logs/gitfoam.log; the files it holds back as secrets are copied into our blocked.log. A gitfoam that
+exits on its own is logged and started again.
 """
 from __future__ import annotations
 
@@ -13,24 +15,55 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+from pipeline import blocked
+from pipeline.config import Settings
 from pipeline.daemon import StopFlag, install_sigterm_handler, interruptible_sleep
-from pipeline.tools.gitfoam import daemon_argv
+from pipeline.tools import gitfoam
 
 RESTART_SECONDS = 5.0
 STOP_SECONDS = 5.0
+POLL_SECONDS = 0.5
 
 
 def log(message: str) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} gitfoam-supervisor[{os.getpid()}] {message}", flush=True)
 
 
-def serve(binary: Path, mirror: Path) -> None:
+class BlockedRelay:
+    """Copies each new line of gitfoam's blocked.log (`epoch<TAB>reason<TAB>path`) into ours."""
+
+    def __init__(self, settings: Settings, live: Path):
+        self.settings = settings
+        self.source = gitfoam.blocked_log(settings)
+        self.live = str(live) + os.sep
+        self.offset = self.source.stat().st_size if self.source.exists() else 0
+
+    def relay(self) -> None:
+        try:
+            with open(self.source, "rb") as log_file:
+                log_file.seek(self.offset)
+                data = log_file.read()
+        except FileNotFoundError:
+            return
+        whole = data[:data.rfind(b"\n") + 1]
+        self.offset += len(whole)
+        for line in whole.decode("utf-8", "replace").splitlines():
+            _epoch, _tab, rest = line.partition("\t")
+            reason, _tab, path = rest.partition("\t")
+            shown = path[len(self.live):] if path.startswith(self.live) else path
+            blocked.record(self.settings, shown, f"gitfoam held it back ({reason})")
+
+
+def serve(binary: Path, settings: Settings, live: Path) -> None:
     stop: StopFlag = install_sigterm_handler()
-    log(f"started: running {binary} daemon for {mirror}")
+    relay = BlockedRelay(settings, live)
+    log(f"started: running {binary} daemon for {live} -> {settings.live_branch}")
     while not stop():
-        child = subprocess.Popen(daemon_argv(binary), stdin=subprocess.DEVNULL, cwd=mirror)
+        child = subprocess.Popen(gitfoam.daemon_argv(binary), stdin=subprocess.DEVNULL, cwd=live,
+                                 env=gitfoam.env(settings))
         while child.poll() is None and not stop():
-            interruptible_sleep(0.5, stop)
+            interruptible_sleep(POLL_SECONDS, stop)
+            relay.relay()
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
             try:
@@ -42,4 +75,5 @@ def serve(binary: Path, mirror: Path) -> None:
             break
         log(f"gitfoam exited with status {child.returncode}; starting it again in {RESTART_SECONDS:.0f}s")
         interruptible_sleep(RESTART_SECONDS, stop)
+    relay.relay()
     log("stopped")

@@ -5,8 +5,8 @@ does not have are carried over untouched, and S against the base is exactly this
 """
 from __future__ import annotations
 
-import time
-
+from pipeline import blocked, live_tree
+from pipeline.blocked import BLOCKED_LOG
 from pipeline.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
@@ -14,8 +14,6 @@ from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys,
 from pipeline.paths import KEY_ROOTS
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
-
-BLOCKED_LOG = "blocked.log"
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 
@@ -89,10 +87,7 @@ def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list
 
 
 def record_blocked(ctx: Context, path: str, reason: str) -> None:
-    line = f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {ctx.settings.hostname} held back {path}: {reason}"
-    ctx.settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    with open(ctx.settings.logs_dir / BLOCKED_LOG, "a", encoding="utf-8") as log:
-        log.write(line + "\n")
+    blocked.record(ctx.settings, path, reason)
     ctx.say(f"commit: held back {path}: {reason}; see {BLOCKED_LOG}")
 
 
@@ -180,6 +175,8 @@ def run(ctx: Context) -> None:
     crash_point("commit:mid")
     # the host branch, and the mirror's HEAD following its work tree so `git status` there is true
     git.update_refs({f"refs/heads/{ctx.settings.host_branch}": snapshot, f"refs/heads/{WORKTREE_BRANCH}": worktree_commit})
+    if tree != previous.get("tree") and ctx.state.read("pusher", {}).get("kind") == "gitfoam":
+        live_tree.show(ctx, tree)  # gitfoam publishes it within its next poll
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
                                  "merged": sorted(merged), "dirs": sorted(local_subtrees)})
     ctx.state.write("worktree", {"dirty": False})

@@ -134,6 +134,13 @@ class Git:
         self.runner.run("git", "init", "-q", "--template=", str(self.repo), env=self.env)
         self._git("remote", "add", "origin", remote_url)
 
+    def set_config(self, key: str, value: str) -> None:
+        self._git("config", key, value, mutating=True)
+
+    def checkout_tree(self, tree: str) -> None:
+        """Index and work tree become exactly `tree` (files it lacks that the index had are removed)."""
+        self._git("read-tree", "-u", "--reset", tree, mutating=True)
+
     def remote_url(self) -> str | None:
         result = self._git("config", "--get", "remote.origin.url", check=False)
         return result.out.strip() or None
@@ -244,14 +251,16 @@ class Git:
         self._git("update-index", "-z", "--index-info", stdin=lines, index=index)
         return self._git("write-tree", index=index).out.strip()
 
-    def merge_trees(self, ours: str, theirs: str) -> str | None:
-        """git's own three-way merge of two commits: the merged tree, or None when it does not merge cleanly."""
-        result = self._git("merge-tree", "--write-tree", "--no-messages", ours, theirs, check=False)
+    def merge_trees(self, ours: str, theirs: str, unrelated: bool = False) -> str | None:
+        """git's own three-way merge of two commits: the merged tree, or None when it does not merge cleanly.
+        `unrelated`: histories with no common commit merge too (against the empty tree)."""
+        args = ["merge-tree", "--write-tree", "--no-messages"] + (["--allow-unrelated-histories"] if unrelated else [])
+        result = self._git(*args, ours, theirs, check=False)
         if result.code == 0:
             return result.out.split()[0]
         if result.code == 1:
             return None
-        raise CalledProcessError(("git", "merge-tree", ours, theirs), result.code, result.stdout, result.stderr)
+        raise CalledProcessError(("git", *args, ours, theirs), result.code, result.stdout, result.stderr)
 
     def has_commit(self, sha: str) -> bool:
         return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
