@@ -44,6 +44,7 @@ class Settings:
     max_file_bytes: int
     gitfoam_binary: Path | None
     gitfoam_local_source: Path | None
+    claude_dir: Path  # CLAUDE_CONFIG_DIR, else ~/.claude: Claude Code's settings, projects and agent memory
     claude_projects: Path
     hostname: str
     roles_file: Path
@@ -136,6 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"MEMORY_MIRROR_BRANCH_PREFIX={prefix!r} is not valid: use a branch-name prefix such as 'gitfoam' "
             "(not main, proposal or mirror)."
         )
+    claude_dir = path("CLAUDE_CONFIG_DIR", user_home / ".claude")
     user_roles = home / "roles.yaml"
     roles_file = path("MEMORY_MIRROR_ROLES_FILE", user_roles if user_roles.exists() else PACKAGE_ROLES_FILE)
     return Settings(
@@ -153,7 +155,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_file_bytes=_int("MEMORY_MIRROR_MAX_FILE_BYTES", get("MEMORY_MIRROR_MAX_FILE_BYTES"), 1),
         gitfoam_binary=path("GITFOAM_BINARY", None),
         gitfoam_local_source=path("GITFOAM_LOCAL_SOURCE", None),
-        claude_projects=path("MEMORY_MIRROR_CLAUDE_PROJECTS", user_home / ".claude" / "projects"),
+        claude_dir=claude_dir,
+        claude_projects=path("MEMORY_MIRROR_CLAUDE_PROJECTS", claude_dir / "projects"),
         hostname=hostname,
         roles_file=roles_file,
     )

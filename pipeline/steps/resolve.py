@@ -17,7 +17,7 @@ def run(ctx: Context) -> None:
         ctx.state.write("identities", [])
         return
     known = load_identities(ctx)
-    rules = [[m.pattern, m.key] for m in ctx.mappings]
+    rules = [[m.pattern, m.key, m.by_dir] for m in ctx.mappings]
     same_rules = ctx.state.read("mappings", []) == rules
     # a changed identities.yaml may move any dir to another key: resolve them all again
     cache = {identity.encoded: identity for identity in known} if same_rules else {}
