@@ -58,6 +58,10 @@ class Settings:
         return self.home / "identities.yaml"
 
     @property
+    def ignore_file(self) -> Path:
+        return self.home / "mirrorignore"
+
+    @property
     def state_dir(self) -> Path:
         return self.home / "state"
 

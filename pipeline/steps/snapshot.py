@@ -41,6 +41,8 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     base_ids = _base_ids(ctx, local.key)
     writes = 0
     for rel in sorted(set().union(*({rel for rel, _ in memory_files(d)} for d in dirs))):
+        if ctx.ignore.ignores(local.key, rel):
+            continue  # stays as it is in each dir: the mirror has no say over an ignored file
         copies = [file_id(d / rel) for d in dirs]
         winner, others = reconcile_copies(base_ids.get(rel), copies)
         if all(copy == winner for copy in copies) and not others:
@@ -63,7 +65,15 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     return writes
 
 
-def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[str]:
+def _ignored(ctx: Context, projects: Path, dirs: list[str], keys_of: dict[str, str]) -> dict[str, list[str]]:
+    """Per project dir, the files of its memory that the user's mirrorignore keeps off the mirror."""
+    if not ctx.ignore:
+        return {}
+    return {name: [rel for rel, _ in memory_files(projects / name / MEMORY) if ctx.ignore.ignores(keys_of[name], rel)]
+            for name in dirs}
+
+
+def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str], keys_of: dict[str, str]) -> list[str]:
     """Copy the memory of `dirs`; a dir whose memory is gone loses its copy in the work tree."""
     present = [name for name in dirs if (projects / name / MEMORY).is_dir()]
     gone = [name for name in dirs if name not in present and (target / name).exists()]
@@ -72,13 +82,14 @@ def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[s
             shutil.rmtree(target / name)
     if not present:
         return gone
-    if ctx.runner.has("rsync"):
-        return gone + rsync.mirror_tree(ctx.runner, projects, target, present)
-    return gone + localcopy.mirror_tree(projects, target, present)
+    excluded = _ignored(ctx, projects, present, keys_of)
+    if rsync.usable(ctx.runner):
+        return gone + rsync.mirror_tree(ctx.runner, projects, target, present, excluded)
+    return gone + localcopy.mirror_tree(projects, target, present, excluded)
 
 
-def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
-                fingerprints: dict[str, str]) -> tuple[list[str], list[str]]:
+def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str], fingerprints: dict[str, str],
+                keys_of: dict[str, str]) -> tuple[list[str], list[str]]:
     """Copy `dirs`, and again each one whose memory changed while it was copied: such a copy may hold a file
     cut off or mixed from two versions. Returns what was copied and the dirs still changing after the last try,
     which are put back as last committed and left to the next tick."""
@@ -86,7 +97,7 @@ def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
     todo = dirs
     for _ in range(COPY_ATTEMPTS):
         try:
-            copied += _copy(ctx, projects, target, todo)
+            copied += _copy(ctx, projects, target, todo, keys_of)
             failed = None
         except rsync.PartialCopy as exc:
             failed = exc
@@ -118,6 +129,7 @@ def run(ctx: Context) -> None:
     # the first dir of each key stands for it; the others were just made to agree with it
     previous = ctx.state.read("scan", {})
     fingerprints = {}
+    keys_of = {local.primary.encoded: local.key for local in keys.values()}
     for local in keys.values():
         name = local.primary.encoded
         # a watcher that saw which dirs changed spares the walk of all the others
@@ -127,14 +139,14 @@ def run(ctx: Context) -> None:
     stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
     if ctx.dry_run:
         if changed:
-            _copy(ctx, projects, target, changed)
+            _copy(ctx, projects, target, changed, keys_of)
             ctx.state.write("worktree", {"dirty": True, "dirs": changed + stale})
         ctx.say(f"snapshot: would copy {len(changed)} changed project dirs into {target}")
         return
     copied = []
     if changed:
         target.mkdir(parents=True, exist_ok=True)
-        copied, unsettled = _copy_whole(ctx, projects, target, changed, fingerprints)
+        copied, unsettled = _copy_whole(ctx, projects, target, changed, fingerprints, keys_of)
         crash_point("snapshot:mid")
         for name in unsettled:
             # not remembered at all, so the next run walks it and copies it again even if no watcher names it

@@ -14,7 +14,8 @@ from pipeline.tools import rsync
 from pipeline.tools.run import Runner
 
 names = st.sampled_from(["memory", "todos", "notes.md", "s.jsonl", "ctx_refresh_1.json", "MEMORY.md", "a.b.md",
-                         "x", ".hidden", "sub"])
+                         "x", ".hidden", "sub", "team", "logs", "sessions", "proposals", ".consolidate-lock",
+                         "a.md.tmp.12.0123456789ab", "a.md.tmp.0123abcd", "a.md.tmp.x"])
 trees = st.lists(st.lists(names, min_size=1, max_size=4).map("/".join), min_size=1, max_size=12)
 
 
