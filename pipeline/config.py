@@ -58,6 +58,11 @@ class Settings:
         return self.home / "identities.yaml"
 
     @property
+    def agent_memory(self) -> Path:
+        """Where Claude Code keeps each subagent's memory (user scope): agent-memory/<agent>/."""
+        return self.claude_dir / "agent-memory"
+
+    @property
     def ignore_file(self) -> Path:
         return self.home / "mirrorignore"
 

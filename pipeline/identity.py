@@ -27,6 +27,9 @@ MARKERS = (
 UNMAPPED = "_unmapped"
 MAPPED = "identities.yaml"  # the marker of an identity a user mapping decided
 BARE = "HEAD"  # the marker of a bare repository
+AGENT = "agent-memory"  # the marker of a subagent's memory
+AGENT_PREFIX = "@agent-"  # its name in the mirror's work tree: '@' is never in a name Claude gives a project dir
+RELOCATED = "@auto-memory"  # the work tree's name for the dir of Claude's autoMemoryDirectory setting
 
 @dataclass(frozen=True)
 class Identity:
@@ -37,6 +40,7 @@ class Identity:
     root: str | None  # the project root the key is named after
     candidates: tuple[str, ...] = field(default=())  # every real path that encodes to this name
     collides_with: str | None = None  # the other project root that holds this key (see keep_collisions_apart)
+    memory: str | None = None  # the memory dir, when it is not <projects>/<encoded>/memory (a subagent's)
 
     @property
     def ambiguous(self) -> bool:
@@ -147,6 +151,26 @@ def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | N
         identities.append(cached if cached and still_valid(cached)
                           else resolve_one(entry.name, decoder, stop_at, mappings))
     return keep_collisions_apart(identities)
+
+
+def agent_identities(agent_memory: Path) -> list[Identity]:
+    """Each subagent's memory, <agent_memory>/<agent>/, holding MEMORY.md like a project's memory/ dir."""
+    try:
+        entries = sorted(os.scandir(agent_memory), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [Identity(f"{AGENT_PREFIX}{entry.name}", f"by-agent/{entry.name}", AGENT, entry.path, None,
+                     memory=entry.path)
+            for entry in entries if entry.is_dir(follow_symlinks=False) and is_key_name(entry.name)]
+
+
+def relocated_identity(path: str, mappings: tuple[Mapping, ...]) -> Identity | None:
+    """The memory dir autoMemoryDirectory names, under the key a path mapping gives that very dir; None when no
+    mapping does: it holds the memory of every project here, so no one project's key can be guessed for it."""
+    rule = mapped(path, mappings)
+    if rule is None or rule[0] != os.path.abspath(path):
+        return None
+    return Identity(RELOCATED, f"by-project/{rule[1]}", MAPPED, path, None, memory=path)
 
 
 def collisions(identities: list[Identity]) -> dict[str, list[str]]:

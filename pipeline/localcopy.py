@@ -19,13 +19,11 @@ def _all_files(folder: Path) -> list[str]:
     return found
 
 
-def mirror_tree(source: Path, target: Path, project_dirs: list[str],
-                excluded: dict[str, list[str]] | None = None) -> list[str]:
-    """Make target/<dir>/memory/ hold exactly the syncable files of source/<dir>/memory/ for each of
-    `project_dirs`, less the `excluded` ones; other dirs of `target` are left alone. Returns what changed."""
+def mirror_tree(sources: dict[str, Path], target: Path, excluded: dict[str, list[str]] | None = None) -> list[str]:
+    """Make target/<name>/memory/ hold exactly the syncable files of the memory dir `sources[name]`, less the
+    `excluded` ones of each name; other dirs of `target` are left alone. Returns what changed."""
     changed = []
-    for name in project_dirs:
-        src_memory = source / name / MEMORY
+    for name, src_memory in sources.items():
         dst_memory = target / name / MEMORY
         wanted = dict(memory_files(src_memory)) if not src_memory.is_symlink() else {}
         for rel in (excluded or {}).get(name, ()):

@@ -5,7 +5,7 @@ import re
 from fnmatch import translate
 
 MEMORY = "memory"
-KEY_ROOTS = ("by-project", "_unmapped")
+KEY_ROOTS = ("by-project", "by-agent", "_unmapped")
 TEMP_MARKER = ".mm-tmp-"  # atomic writes go through ".<name>.mm-tmp-<pid>" beside the target
 NAME_MAX = 255  # bytes in one file name on Linux and macOS filesystems
 # never synced, even inside memory/: transcripts, context snapshots, todo lists, and a git dir, which would

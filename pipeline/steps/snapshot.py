@@ -16,7 +16,6 @@ from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.paths import MEMORY
 from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
@@ -65,31 +64,41 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     return writes
 
 
-def _ignored(ctx: Context, projects: Path, dirs: list[str], keys_of: dict[str, str]) -> dict[str, list[str]]:
+def _ignored(ctx: Context, sources: dict[str, LocalKey], dirs: list[str]) -> dict[str, list[str]]:
     """Per project dir, the files of its memory that the user's mirrorignore keeps off the mirror."""
     if not ctx.ignore:
         return {}
-    return {name: [rel for rel, _ in memory_files(projects / name / MEMORY) if ctx.ignore.ignores(keys_of[name], rel)]
-            for name in dirs}
+    return {name: [rel for rel, _ in memory_files(_memory(ctx, sources, name))
+                   if ctx.ignore.ignores(sources[name].key, rel)] for name in dirs}
 
 
-def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str], keys_of: dict[str, str]) -> list[str]:
+def _memory(ctx: Context, sources: dict[str, LocalKey], name: str) -> Path:
+    return memory_dir(ctx, sources[name].primary)
+
+
+def _copy(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str]) -> list[str]:
     """Copy the memory of `dirs`; a dir whose memory is gone loses its copy in the work tree."""
-    present = [name for name in dirs if (projects / name / MEMORY).is_dir()]
+    present = [name for name in dirs if _memory(ctx, sources, name).is_dir()]
     gone = [name for name in dirs if name not in present and (target / name).exists()]
     if not ctx.dry_run:
         for name in gone:
             shutil.rmtree(target / name)
-    if not present:
-        return gone
-    excluded = _ignored(ctx, projects, present, keys_of)
-    if rsync.usable(ctx.runner):
-        return gone + rsync.mirror_tree(ctx.runner, projects, target, present, excluded)
-    return gone + localcopy.mirror_tree(projects, target, present, excluded)
+    excluded = _ignored(ctx, sources, present)
+    # Claude's project dirs share one parent and go in one rsync; a subagent's memory lives elsewhere
+    projects = [name for name in present if sources[name].primary.memory is None]
+    others = {name: _memory(ctx, sources, name) for name in present if name not in projects}
+    copied = gone
+    if projects and rsync.usable(ctx.runner):
+        copied += rsync.mirror_tree(ctx.runner, ctx.settings.claude_projects, target, projects, excluded)
+    elif projects:
+        others.update({name: _memory(ctx, sources, name) for name in projects})
+    if others and not ctx.dry_run:
+        copied += localcopy.mirror_tree(others, target, excluded)
+    return copied
 
 
-def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str], fingerprints: dict[str, str],
-                keys_of: dict[str, str]) -> tuple[list[str], list[str]]:
+def _copy_whole(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str],
+                fingerprints: dict[str, str]) -> tuple[list[str], list[str]]:
     """Copy `dirs`, and again each one whose memory changed while it was copied: such a copy may hold a file
     cut off or mixed from two versions. Returns what was copied and the dirs still changing after the last try,
     which are put back as last committed and left to the next tick."""
@@ -97,11 +106,11 @@ def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str], fin
     todo = dirs
     for _ in range(COPY_ATTEMPTS):
         try:
-            copied += _copy(ctx, projects, target, todo, keys_of)
+            copied += _copy(ctx, sources, target, todo)
             failed = None
         except rsync.PartialCopy as exc:
             failed = exc
-        after = {name: fingerprint(projects / name / MEMORY) for name in todo}
+        after = {name: fingerprint(_memory(ctx, sources, name)) for name in todo}
         moving = [name for name in todo if after[name] != fingerprints[name]]
         fingerprints.update(after)
         if failed is None:
@@ -119,7 +128,6 @@ def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str], fin
 def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx)
-    projects = ctx.settings.claude_projects
     target = worktree(ctx)
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
     if fan_out and not ctx.dry_run:
@@ -129,7 +137,7 @@ def run(ctx: Context) -> None:
     # the first dir of each key stands for it; the others were just made to agree with it
     previous = ctx.state.read("scan", {})
     fingerprints = {}
-    keys_of = {local.primary.encoded: local.key for local in keys.values()}
+    sources = {local.primary.encoded: local for local in keys.values()}
     for local in keys.values():
         name = local.primary.encoded
         # a watcher that saw which dirs changed spares the walk of all the others
@@ -139,14 +147,14 @@ def run(ctx: Context) -> None:
     stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
     if ctx.dry_run:
         if changed:
-            _copy(ctx, projects, target, changed, keys_of)
+            _copy(ctx, sources, target, changed)
             ctx.state.write("worktree", {"dirty": True, "dirs": changed + stale})
         ctx.say(f"snapshot: would copy {len(changed)} changed project dirs into {target}")
         return
     copied = []
     if changed:
         target.mkdir(parents=True, exist_ok=True)
-        copied, unsettled = _copy_whole(ctx, projects, target, changed, fingerprints, keys_of)
+        copied, unsettled = _copy_whole(ctx, sources, target, changed, fingerprints)
         crash_point("snapshot:mid")
         for name in unsettled:
             # not remembered at all, so the next run walks it and copies it again even if no watcher names it

@@ -42,7 +42,7 @@ def test_no_non_memory_path_is_ever_copied_and_rsync_agrees_with_the_python_copy
     dirs = ["-proj"] if (root / "-proj" / "memory").is_dir() else []
     if dirs:
         rsync.mirror_tree(Runner(), root, by_rsync, dirs)
-    localcopy.mirror_tree(root, by_python, dirs)
+    localcopy.mirror_tree({name: root / name / "memory" for name in dirs}, by_python)
     copied = _copied(by_rsync)
     assert copied == _copied(by_python)
     for path in copied:
