@@ -204,8 +204,9 @@ def load_mappings(path: Path, home: Path) -> tuple[Mapping, ...]:
     mappings = []
     for index, item in enumerate(data["identities"]):
         if ("path" in item) == ("dir" in item):
+            which = "not both" if "path" in item else "one of them"
             raise ConfigError(f"{located.where(['identities', index])}: give either path (a project root) or dir "
-                              f"(a dir name under Claude's projects/), {'not both' if 'path' in item else 'one of them'}.")
+                              f"(a dir name under Claude's projects/), {which}.")
         if "dir" in item:
             mappings.append(Mapping(item["dir"], item["key"], by_dir=True))
         else:

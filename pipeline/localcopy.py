@@ -14,8 +14,8 @@ def _all_files(folder: Path) -> list[str]:
     found = []
     for parent, dirs, files in os.walk(folder):
         rel = os.path.relpath(parent, folder)
-        found += [name if rel == "." else f"{rel}/{name}" for name in files]
-        found += [name if rel == "." else f"{rel}/{name}" for name in dirs if os.path.islink(os.path.join(parent, name))]
+        links = [name for name in dirs if os.path.islink(os.path.join(parent, name))]
+        found += [name if rel == "." else f"{rel}/{name}" for name in files + links]
     return found
 
 

@@ -37,7 +37,8 @@ def is_excluded_dir(name: str, top: bool) -> bool:
 def is_memory_relpath(rel: str) -> bool:
     """True when `rel` (a '/'-separated path inside a memory/ dir) may be synced."""
     parts = rel.split("/")
-    return not is_excluded_name(parts[-1]) and not any(is_excluded_dir(part, i == 0) for i, part in enumerate(parts[:-1]))
+    dirs = parts[:-1]
+    return not is_excluded_name(parts[-1]) and not any(is_excluded_dir(part, i == 0) for i, part in enumerate(dirs))
 
 
 def fit_name(stem: str, suffix: str) -> str:

@@ -45,21 +45,6 @@ def test_a_bad_identities_file_stops_the_tick_with_one_line(make_machine, origin
     assert not laptop.mirror.exists()
 
 
-def test_an_identities_entry_needs_exactly_one_of_path_and_dir(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.agentihooks.mkdir(parents=True)
-    (laptop.agentihooks / "identities.yaml").write_text(
-        "version: 1\nidentities:\n  - path: ~/dev/finops\n    dir: -x\n    key: x\n")
-    result = laptop.run("sync-now")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        f"error: {laptop.agentihooks / 'identities.yaml'}:3: identities -> 0: give either path (a project root) or "
-        "dir (a dir name under Claude's projects/), not both."
-    ]
-    assert not laptop.mirror.exists()
-
-
 def test_a_fixed_claude_dir_name_is_mapped_by_name_and_shares_the_project_s_memory(make_machine, origin):
     laptop = seeded_authority(make_machine)
     # CLAUDE_CODE_PROJECT_DIR_NAME gives a pod's project dir a fixed name that decodes to nothing

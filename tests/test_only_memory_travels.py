@@ -74,16 +74,3 @@ def test_main_deleting_an_ignored_file_leaves_the_local_copy(make_machine, origi
     build.tick()
     assert build.files("finops") == {"MEMORY.md": "v1\n"}
 
-
-def test_a_bad_mirrorignore_line_stops_the_tick_with_one_line(make_machine, origin):
-    laptop = make_machine("laptop", "authority")
-    laptop.project("finops")
-    laptop.agentihooks.mkdir(parents=True)
-    (laptop.agentihooks / "mirrorignore").write_text("client-x/\n!\n")
-    result = laptop.run("sync-now")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        f"error: {laptop.agentihooks / 'mirrorignore'}:2: '!' is not a gitignore pattern (Invalid git pattern: "
-        "'!'). Fix or remove the line."
-    ]
-    assert not laptop.mirror.exists()

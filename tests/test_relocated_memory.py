@@ -39,7 +39,8 @@ def test_relocated_memory_is_named_until_mapped_then_syncs_under_the_chosen_key(
     settings = claude_settings(laptop, autoMemoryDirectory="~/notes/claude-memory")
     first = laptop.tick().stdout
     note = (f"resolve: not syncing {relocated}: Claude Code keeps the memory of every project there "
-            f"(autoMemoryDirectory in {settings}). To sync it, give it a key in {laptop.agentihooks / 'identities.yaml'}:"
+            f"(autoMemoryDirectory in {settings}). To sync it, give it a key in "
+            f"{laptop.agentihooks / 'identities.yaml'}:"
             f"\n  - path: {relocated}\n    key: <a name>")
     assert note in first
     assert note not in laptop.tick().stdout  # said once

@@ -46,7 +46,8 @@ def keep_ignored(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, l
 
 def at_base(ctx: Context, tree: str, held: list[Change]) -> str:
     """`tree` with each of `held` as the base has it (or absent)."""
-    return ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c in held], ctx.settings.state_dir / "hold.index")
+    return ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c in held],
+                             ctx.settings.state_dir / "hold.index")
 
 
 def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
