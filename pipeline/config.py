@@ -57,6 +57,7 @@ class Settings:
     max_file_bytes: int
     gitfoam_binary: Path | None
     gitfoam_local_source: Path | None
+    claude_dir: Path  # CLAUDE_CONFIG_DIR, else ~/.claude: Claude Code's settings, projects and agent memory
     claude_projects: Path
     hostname: str
     roles_file: Path
@@ -68,6 +69,15 @@ class Settings:
     @property
     def identities_file(self) -> Path:
         return self.home / "identities.yaml"
+
+    @property
+    def agent_memory(self) -> Path:
+        """Where Claude Code keeps each subagent's memory (user scope): agent-memory/<agent>/."""
+        return self.claude_dir / "agent-memory"
+
+    @property
+    def ignore_file(self) -> Path:
+        return self.home / "mirrorignore"
 
     @property
     def state_dir(self) -> Path:
@@ -161,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"MEMORY_MIRROR_BRANCH_PREFIX={prefix!r} is not valid: {why}use a branch-name prefix such as "
             "'gitfoam' (letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or mirror)."
         )
+    claude_dir = path("CLAUDE_CONFIG_DIR", user_home / ".claude")
     user_roles = home / "roles.yaml"
     roles_file = path("MEMORY_MIRROR_ROLES_FILE", user_roles if user_roles.exists() else PACKAGE_ROLES_FILE)
     return Settings(
@@ -178,7 +189,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_file_bytes=_int("MEMORY_MIRROR_MAX_FILE_BYTES", get("MEMORY_MIRROR_MAX_FILE_BYTES"), 1),
         gitfoam_binary=path("GITFOAM_BINARY", None),
         gitfoam_local_source=path("GITFOAM_LOCAL_SOURCE", None),
-        claude_projects=path("MEMORY_MIRROR_CLAUDE_PROJECTS", user_home / ".claude" / "projects"),
+        claude_dir=claude_dir,
+        claude_projects=path("MEMORY_MIRROR_CLAUDE_PROJECTS", claude_dir / "projects"),
         hostname=hostname,
         roles_file=roles_file,
     )

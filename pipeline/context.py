@@ -9,6 +9,7 @@ from pipeline.config import Settings, load_settings
 from pipeline.console import echo
 from pipeline.errors import ConfigError
 from pipeline.identity import Mapping, load_mappings
+from pipeline.ignore import Ignore, load_ignore
 from pipeline.log import LOG_NAME, LOGGER, setup_logging
 from pipeline.masking import mask
 from pipeline.roles import Role, RoleTable, load_roles, resolve_role
@@ -31,6 +32,7 @@ class Context:
     state: State
     log: logging.Logger
     mappings: tuple[Mapping, ...] = ()  # the user's identities.yaml
+    ignore: Ignore = Ignore()  # the user's mirrorignore
     # project dirs a file watcher saw change; None: look at all of them
     changed_dirs: frozenset[str] | None = None
 
@@ -77,5 +79,6 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
         state=State(settings.state_dir, dry_run=dry_run),
         log=log,
         mappings=load_mappings(settings.identities_file, settings.user_home),
+        ignore=load_ignore(settings.ignore_file),
         changed_dirs=changed_dirs,
     )

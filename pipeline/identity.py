@@ -1,19 +1,18 @@
 """Identity: Claude's encoded project dir name -> real path -> the key it is mirrored under.
 
-Claude Code names a project dir by replacing every character of the absolute path that is not an ASCII
-letter or digit with '-'. Decoding is therefore a search: walk down from '/', keeping the directory entries
-whose encoded form matches the next part of the name. Each (dir, position) is visited once, so a name with
-many '-' runs resolves in polynomial time.
+The name is decoded by a search of the filesystem (pipeline/decode.py); the walk up from the real path stops at
+the best marker, and every worktree of a repository, like the bare repository itself, is named after the repo.
 """
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from pipeline.decode import Decoder
 from pipeline.errors import ConfigError
 from pipeline.paths import PROJECT_DIR_NAME, is_key_name
+from pipeline.repos import canonical_root, is_bare_repo, key_name
 from pipeline.yamlfile import load, validator
 
 # (marker, priority): lower wins; agent.yml marks a fleet agent, the others a package, .git the repo root
@@ -27,12 +26,10 @@ MARKERS = (
 )
 UNMAPPED = "_unmapped"
 MAPPED = "identities.yaml"  # the marker of an identity a user mapping decided
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-
-
-def encode_path(path: str) -> str:
-    return _NOT_ALNUM.sub("-", path)
-
+BARE = "HEAD"  # the marker of a bare repository
+AGENT = "agent-memory"  # the marker of a subagent's memory
+AGENT_PREFIX = "@agent-"  # its name in the mirror's work tree: '@' is never in a name Claude gives a project dir
+RELOCATED = "@auto-memory"  # the work tree's name for the dir of Claude's autoMemoryDirectory setting
 
 @dataclass(frozen=True)
 class Identity:
@@ -43,6 +40,7 @@ class Identity:
     root: str | None  # the project root the key is named after
     candidates: tuple[str, ...] = field(default=())  # every real path that encodes to this name
     collides_with: str | None = None  # the other project root that holds this key (see keep_collisions_apart)
+    memory: str | None = None  # the memory dir, when it is not <projects>/<encoded>/memory (a subagent's)
 
     @property
     def ambiguous(self) -> bool:
@@ -56,85 +54,46 @@ class Identity:
         return cls(**{**data, "candidates": tuple(data.get("candidates", ()))})
 
 
-class Decoder:
-    """Finds the real directories whose encoded path equals a name; directory listings are cached."""
-
-    def __init__(self, root: str = "/"):
-        self.root = root
-        self._listings: dict[str, list[str]] = {}
-        self.visits = 0  # (directory, position) pairs searched: bounded by dirs x name length
-
-    def _subdirs(self, directory: str) -> list[str]:
-        if directory not in self._listings:
-            try:
-                with os.scandir(directory) as entries:
-                    self._listings[directory] = [e.name for e in entries if e.is_dir()]
-            except OSError:
-                self._listings[directory] = []
-        return self._listings[directory]
-
-    def candidates(self, encoded: str) -> list[str]:
-        if not encoded.startswith("-"):
-            return []
-        memo: dict[tuple[str, int], list[str]] = {}
-
-        def walk(directory: str, pos: int) -> list[str]:
-            # keyed by the real directory: symlinked aliases of one dir are searched once
-            seen = (os.path.realpath(directory), pos)
-            if seen in memo:
-                return memo[seen]
-            self.visits += 1
-            found: dict[str, str] = {}  # real path -> the first path that reached it
-            for name in self._subdirs(directory):
-                part = encode_path(name)
-                if not encoded.startswith(part, pos):
-                    continue
-                end = pos + len(part)
-                child = os.path.join(directory, name)
-                if end == len(encoded):
-                    found.setdefault(os.path.realpath(child), child)
-                elif encoded[end] == "-":
-                    for path in walk(child, end + 1):
-                        found.setdefault(os.path.realpath(path), path)
-            memo[seen] = list(found.values())
-            return memo[seen]
-
-        if encoded == "-":
-            return [self.root]
-        return sorted(walk(self.root, 1))
-
-
 def find_boundary(path: str, stop_at: str | None = None) -> tuple[str, str] | None:
     """(root dir, marker) naming the project at `path`: the best marker walking up, never past the repo root.
 
-    agent.yml beats a package manifest, which beats .git; between equals the nearest wins.
+    agent.yml beats a package manifest, which beats .git; between equals the nearest wins. A linked worktree
+    is its repository's main worktree (or bare repo); a bare repo is a root of its own.
     `stop_at` (the user's home) bounds the walk when no repo root is found below it.
     """
     best: tuple[int, str, str] | None = None
     current = os.path.abspath(path)
+    if is_bare_repo(current):
+        return current, BARE
     while True:
         for marker, priority in MARKERS:
             if os.path.lexists(os.path.join(current, marker)) and (best is None or priority < best[0]):
                 best = (priority, current, marker)
         parent = os.path.dirname(current)
-        if os.path.isdir(os.path.join(current, ".git")) or parent == current or current == stop_at:
+        # a worktree's or submodule's .git is a file: its root is a repo root all the same
+        if os.path.lexists(os.path.join(current, ".git")) or parent == current or current == stop_at:
             break
         current = parent
     if best is None or best[1] == "/":
         return None
+    canonical = canonical_root(best[1])
+    if canonical != best[1]:
+        return canonical, BARE if is_bare_repo(canonical) else ".git"
     return best[1], best[2]
 
 
 def _has_marker(path: str) -> bool:
-    return any(os.path.lexists(os.path.join(path, marker)) for marker, _ in MARKERS)
+    return any(os.path.lexists(os.path.join(path, marker)) for marker, _ in MARKERS) or is_bare_repo(path)
 
 
 @dataclass(frozen=True)
 class Mapping:
-    """A user's rule from identities.yaml: project roots matching `pattern` are mirrored under `key`."""
+    """A user's rule from identities.yaml: project roots matching `pattern` (or, with `by_dir`, the Claude
+    project dir named `pattern`) are mirrored under `key`."""
 
     pattern: str
     key: str
+    by_dir: bool = False
 
 
 def mapped(path: str, mappings: tuple[Mapping, ...]) -> tuple[str, str] | None:
@@ -142,7 +101,7 @@ def mapped(path: str, mappings: tuple[Mapping, ...]) -> tuple[str, str] | None:
     path or glob matches (the first such mapping in the file wins)."""
     current = os.path.abspath(path)
     while True:
-        for mapping in mappings:
+        for mapping in (m for m in mappings if not m.by_dir):
             # a glob matches whole path components: "~/org/*" names each project under ~/org, not their subdirs
             if PurePosixPath(current).match(mapping.pattern):
                 return current, mapping.key
@@ -156,18 +115,24 @@ def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None, mappings: t
     candidates = decoder.candidates(encoded)
     # several real paths encode alike (/srv/api/v2 and /srv/api-v2): prefer one that is itself a project root
     real = next((c for c in candidates if _has_marker(c)), candidates[0] if candidates else None)
+    by_dir = next((m for m in mappings if m.by_dir and m.pattern == encoded), None)
+    if by_dir:
+        # the user named this dir: never pooled with, nor flagged against, the roots the walk finds
+        return Identity(encoded, f"by-project/{by_dir.key}", MAPPED, real, None, tuple(candidates))
     rule = mapped(real, mappings) if real and mappings else None
     if rule:
         return Identity(encoded, f"by-project/{rule[1]}", MAPPED, real, rule[0], tuple(candidates))
     boundary = find_boundary(real, stop_at) if real else None
-    if boundary is None or not is_key_name(os.path.basename(boundary[0])):
+    if boundary is None or not is_key_name(key_name(boundary[0])):
         return Identity(encoded, f"{UNMAPPED}/{encoded}", None, real, None, tuple(candidates))
     root, marker = boundary
-    return Identity(encoded, f"by-project/{os.path.basename(root)}", marker, real, root, tuple(candidates))
+    return Identity(encoded, f"by-project/{key_name(root)}", marker, real, root, tuple(candidates))
 
 
 def still_valid(identity: Identity) -> bool:
     """A cached identity holds while its real path and the marker that named it are still there."""
+    if identity.marker == MAPPED and identity.root is None:
+        return True  # mapped by its dir name: nothing on disk decides it
     if identity.real_path is None or not os.path.isdir(identity.real_path) or identity.collides_with:
         return False
     if identity.root is None or identity.marker == MAPPED:
@@ -186,6 +151,26 @@ def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | N
         identities.append(cached if cached and still_valid(cached)
                           else resolve_one(entry.name, decoder, stop_at, mappings))
     return keep_collisions_apart(identities)
+
+
+def agent_identities(agent_memory: Path) -> list[Identity]:
+    """Each subagent's memory, <agent_memory>/<agent>/, holding MEMORY.md like a project's memory/ dir."""
+    try:
+        entries = sorted(os.scandir(agent_memory), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [Identity(f"{AGENT_PREFIX}{entry.name}", f"by-agent/{entry.name}", AGENT, entry.path, None,
+                     memory=entry.path)
+            for entry in entries if entry.is_dir(follow_symlinks=False) and is_key_name(entry.name)]
+
+
+def relocated_identity(path: str, mappings: tuple[Mapping, ...]) -> Identity | None:
+    """The memory dir autoMemoryDirectory names, under the key a path mapping gives that very dir; None when no
+    mapping does: it holds the memory of every project here, so no one project's key can be guessed for it."""
+    rule = mapped(path, mappings)
+    if rule is None or rule[0] != os.path.abspath(path):
+        return None
+    return Identity(RELOCATED, f"by-project/{rule[1]}", MAPPED, path, None, memory=path)
 
 
 def collisions(identities: list[Identity]) -> dict[str, list[str]]:
@@ -215,6 +200,16 @@ def load_mappings(path: Path, home: Path) -> tuple[Mapping, ...]:
     """The user's identities.yaml (none when the file is absent), schema-checked."""
     if not path.exists():
         return ()
-    data, _ = load(path, _MAPPINGS_SCHEMA, "identities.schema.json", ConfigError)
-    return tuple(Mapping(str(home) + item["path"][1:] if item["path"].startswith("~") else item["path"], item["key"])
-                 for item in data["identities"])
+    data, located = load(path, _MAPPINGS_SCHEMA, "identities.schema.json", ConfigError)
+    mappings = []
+    for index, item in enumerate(data["identities"]):
+        if ("path" in item) == ("dir" in item):
+            which = "not both" if "path" in item else "one of them"
+            raise ConfigError(f"{located.where(['identities', index])}: give either path (a project root) or dir "
+                              f"(a dir name under Claude's projects/), {which}.")
+        if "dir" in item:
+            mappings.append(Mapping(item["dir"], item["key"], by_dir=True))
+        else:
+            mappings.append(Mapping(str(home) + item["path"][1:] if item["path"].startswith("~") else item["path"],
+                                    item["key"]))
+    return tuple(mappings)

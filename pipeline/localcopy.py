@@ -1,4 +1,4 @@
-"""The pure-Python stand-in for rsync when it is not installed: same filter, same result."""
+"""The pure-Python stand-in for rsync when it is not installed (or too old): same filter, same result."""
 from __future__ import annotations
 
 import os
@@ -9,14 +9,25 @@ from pipeline.paths import MEMORY
 from pipeline.scan import memory_files
 
 
-def mirror_tree(source: Path, target: Path, project_dirs: list[str]) -> list[str]:
-    """Make target/<dir>/memory/ hold exactly the syncable files of source/<dir>/memory/ for each of
-    `project_dirs`; other dirs of `target` are left alone. Returns what changed."""
+def _all_files(folder: Path) -> list[str]:
+    """Every non-directory under `folder`, relative: what rsync's --delete-excluded may remove."""
+    found = []
+    for parent, dirs, files in os.walk(folder):
+        rel = os.path.relpath(parent, folder)
+        links = [name for name in dirs if os.path.islink(os.path.join(parent, name))]
+        found += [name if rel == "." else f"{rel}/{name}" for name in files + links]
+    return found
+
+
+def mirror_tree(sources: dict[str, Path], target: Path, excluded: dict[str, list[str]] | None = None) -> list[str]:
+    """Make target/<name>/memory/ hold exactly the syncable files of the memory dir `sources[name]`, less the
+    `excluded` ones of each name; other dirs of `target` are left alone. Returns what changed."""
     changed = []
-    for name in project_dirs:
-        src_memory = source / name / MEMORY
+    for name, src_memory in sources.items():
         dst_memory = target / name / MEMORY
         wanted = dict(memory_files(src_memory)) if not src_memory.is_symlink() else {}
+        for rel in (excluded or {}).get(name, ()):
+            wanted.pop(rel, None)
         for rel, src_stat in wanted.items():
             dst = dst_memory / rel
             try:
@@ -33,7 +44,7 @@ def mirror_tree(source: Path, target: Path, project_dirs: list[str]) -> list[str
                 # the times seen before the copy: a file rewritten during it then differs and is copied again
                 os.utime(dst, ns=(src_stat.st_atime_ns, src_stat.st_mtime_ns))
                 changed.append(f"{name}/{MEMORY}/{rel}")
-        for rel, _ in list(memory_files(dst_memory)):
+        for rel in _all_files(dst_memory):
             if rel not in wanted:
                 (dst_memory / rel).unlink()
                 changed.append(f"{name}/{MEMORY}/{rel}")

@@ -12,6 +12,7 @@ from pipeline.context import BASE_REF, Context
 from pipeline.errors import FatalError
 from pipeline.fsops import remove_temp_files
 from pipeline.identity import Identity
+from pipeline.paths import MEMORY
 from pipeline.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
@@ -61,7 +62,7 @@ class LocalKey:
 
 
 def memory_dir(ctx: Context, identity: Identity) -> Path:
-    return ctx.settings.claude_projects / identity.encoded / "memory"
+    return Path(identity.memory) if identity.memory else ctx.settings.claude_projects / identity.encoded / MEMORY
 
 
 # every step of a tick needs this machine's keys: work them out once per run and version of the identity map
@@ -78,10 +79,9 @@ def local_keys(ctx: Context) -> dict[str, LocalKey]:
         version = None
     if version is not None and version in _keys:
         return _keys[version]
-    projects = str(ctx.settings.claude_projects)
     groups: dict[str, list[Identity]] = {}
     for identity in load_identities(ctx):
-        if not os.path.islink(os.path.join(projects, identity.encoded, "memory")):
+        if not memory_dir(ctx, identity).is_symlink():
             groups.setdefault(identity.key, []).append(identity)
     keys = {key: LocalKey(key, tuple(sorted(dirs, key=lambda i: i.encoded))) for key, dirs in sorted(groups.items())}
     if version is not None and not ctx.dry_run:

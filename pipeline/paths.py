@@ -5,16 +5,23 @@ import re
 from fnmatch import translate
 
 MEMORY = "memory"
-KEY_ROOTS = ("by-project", "_unmapped")
+KEY_ROOTS = ("by-project", "by-agent", "_unmapped")
 TEMP_MARKER = ".mm-tmp-"  # atomic writes go through ".<name>.mm-tmp-<pid>" beside the target
 NAME_MAX = 255  # bytes in one file name on Linux and macOS filesystems
 # never synced, even inside memory/: transcripts, context snapshots, todo lists, and a git dir, which would
 # turn a memory dir into a repository whose config (hooks, fsmonitor) runs in any shell that enters it
 EXCLUDED_FILES = ("*.jsonl", "ctx_refresh_*.json")
 EXCLUDED_DIRS = ("todos", ".git")
+# Claude Code's own files beside memory: its consolidation lock (a pid; its mtime is this machine's "last
+# consolidated") and the temp files of its atomic writes, <name>.tmp.<8 hex> or <name>.tmp.<pid>.<12 hex>
+CLAUDE_FILES = (".consolidate-lock", "*.tmp." + "[0-9a-f]" * 8, "*.tmp.[0-9]*." + "[0-9a-f]" * 12)
+# subtrees of memory/ that Claude Code itself counts as not memory: team/ (team memory, which Anthropic's server
+# syncs), logs/ and sessions/ (this machine's own records) and proposals/ (skill proposals it has not applied)
+CLAUDE_DIRS = ("team", "logs", "sessions", "proposals")
 # Claude names project dirs with letters, digits and '-' only; anything else in projects/ is not Claude's
 PROJECT_DIR_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-_EXCLUDED_NAME = re.compile("|".join([translate(p) for p in EXCLUDED_FILES] + [f".*{re.escape(TEMP_MARKER)}.*"]))
+_EXCLUDED_NAME = re.compile("|".join([translate(p) for p in EXCLUDED_FILES + CLAUDE_FILES]
+                                     + [f".*{re.escape(TEMP_MARKER)}.*"]))
 
 
 def is_excluded_name(name: str, is_dir: bool = False) -> bool:
@@ -22,10 +29,16 @@ def is_excluded_name(name: str, is_dir: bool = False) -> bool:
     return name in ("", ".", "..") or (is_dir and name in EXCLUDED_DIRS) or _EXCLUDED_NAME.match(name) is not None
 
 
+def is_excluded_dir(name: str, top: bool) -> bool:
+    """A dir never synced; `top`: it is right inside memory/."""
+    return is_excluded_name(name, is_dir=True) or (top and name in CLAUDE_DIRS)
+
+
 def is_memory_relpath(rel: str) -> bool:
     """True when `rel` (a '/'-separated path inside a memory/ dir) may be synced."""
     parts = rel.split("/")
-    return not is_excluded_name(parts[-1]) and not any(is_excluded_name(part, is_dir=True) for part in parts[:-1])
+    dirs = parts[:-1]
+    return not is_excluded_name(parts[-1]) and not any(is_excluded_dir(part, i == 0) for i, part in enumerate(dirs))
 
 
 def fit_name(stem: str, suffix: str) -> str:
@@ -61,7 +74,9 @@ def is_mirror_path(path: str | bytes) -> bool:
 
 
 def rsync_filter_rules() -> list[str]:
-    """rsync filter for what is never copied out of a memory/ dir (transcripts, snapshots, todos, temp files)."""
+    """rsync filter for what is never copied out of a memory/ dir (transcripts, snapshots, todos, temp files,
+    Claude's own files); rsync copies <project dir>/memory/..., so Claude's dirs are anchored two levels down."""
     rules = [f"- *{TEMP_MARKER}*"]
-    rules += [f"- {pattern}" for pattern in EXCLUDED_FILES]
+    rules += [f"- {pattern}" for pattern in EXCLUDED_FILES + CLAUDE_FILES]
+    rules += [f"- /*/{MEMORY}/{name}/" for name in CLAUDE_DIRS]
     return rules + [f"- {name}/" for name in EXCLUDED_DIRS]

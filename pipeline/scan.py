@@ -7,7 +7,7 @@ import stat as stat_
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.paths import is_excluded_name
+from pipeline.paths import is_excluded_dir, is_excluded_name
 
 
 def memory_files(memory: Path | str) -> Iterator[tuple[str, os.stat_result]]:
@@ -22,7 +22,7 @@ def memory_files(memory: Path | str) -> Iterator[tuple[str, os.stat_result]]:
         with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    if not is_excluded_name(entry.name, is_dir=True):
+                    if not is_excluded_dir(entry.name, top=not prefix):
                         stack.append((entry.path, f"{prefix}{entry.name}/"))
                 elif not is_excluded_name(entry.name):
                     info = entry.stat(follow_symlinks=False)

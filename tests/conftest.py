@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -10,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from pipeline.naming import claude_form, dir_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GITFOAM_BUILD = REPO_ROOT.parent / "shared" / "gitfoam" / "build.sh"
@@ -24,7 +25,7 @@ def pytest_collection_modifyitems(items):
 def isolated_environment(tmp_path, monkeypatch):
     """No test reads or writes the real HOME, or inherits the developer's mirror or git settings."""
     for name in list(os.environ):
-        if name.startswith(("MEMORY_MIRROR_", "AGENTIHOOKS_", "GITFOAM_", "GIT_")):
+        if name.startswith(("MEMORY_MIRROR_", "AGENTIHOOKS_", "GITFOAM_", "GIT_", "CLAUDE_")):
             monkeypatch.delenv(name)
     home = tmp_path / "default-home"
     home.mkdir()
@@ -63,7 +64,8 @@ def git(*args: str, cwd: Path | None = None) -> str:
 
 
 def encode(path: Path | str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "-", str(path))
+    """The dir name Claude Code gives a project on this platform (the rule is pinned by tests/test_naming.py)."""
+    return dir_name(claude_form(str(path), sys.platform))
 
 
 @dataclass
@@ -174,7 +176,7 @@ def origin_refs(origin: Path) -> dict[str, str]:
 
 
 def main_files(origin: Path, ref: str = "main") -> dict[str, str]:
-    names = git("ls-tree", "-r", "--name-only", ref, cwd=origin).splitlines()
+    names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", ref, cwd=origin).splitlines()
     return {name: git("show", f"{ref}:{name}", cwd=origin) for name in names}
 
 
@@ -182,7 +184,7 @@ def every_path_on(origin: Path) -> set[str]:
     """Every path in every commit of every ref on origin."""
     paths: set[str] = set()
     for commit in git("rev-list", "--all", cwd=origin).split():
-        paths.update(git("ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines())
+        paths.update(git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines())
     return paths
 
 

@@ -36,6 +36,14 @@ def test_env_file_is_read_and_the_environment_overrides_it(tmp_path):
     assert settings.interval == 5
 
 
+def test_claude_config_dir_moves_claude_s_projects_unless_ours_names_them(tmp_path):
+    moved = load_settings({"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": "~/cc"})
+    assert moved.claude_dir == tmp_path / "cc"
+    assert moved.claude_projects == tmp_path / "cc" / "projects"
+    ours = load_settings({"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": "~/cc", "MEMORY_MIRROR_CLAUDE_PROJECTS": "/p"})
+    assert ours.claude_projects.as_posix() == "/p"
+
+
 def test_agentihooks_home_moves_everything(tmp_path):
     settings = load_settings({"HOME": str(tmp_path), "AGENTIHOOKS_HOME": str(tmp_path / "ah")})
     assert settings.env_file == tmp_path / "ah" / ".env"

@@ -1,7 +1,7 @@
 """identities.yaml: schema-checked, and a mapping resolves a basename collision between machines."""
 from __future__ import annotations
 
-from conftest import main_files
+from conftest import main_files, seeded_authority
 
 
 def test_a_mapping_keeps_two_same_named_projects_apart(make_machine, origin):
@@ -43,3 +43,18 @@ def test_a_bad_identities_file_stops_the_tick_with_one_line(make_machine, origin
         "'^[~/]'. See schemas/identities.schema.json for the allowed shape."
     ]
     assert not laptop.mirror.exists()
+
+
+def test_a_fixed_claude_dir_name_is_mapped_by_name_and_shares_the_project_s_memory(make_machine, origin):
+    laptop = seeded_authority(make_machine)
+    # CLAUDE_CODE_PROJECT_DIR_NAME gives a pod's project dir a fixed name that decodes to nothing
+    pod = make_machine("pod-1", "contributor", CLAUDE_CONFIG_DIR=str(origin.parent / "pod-claude"))
+    fixed = origin.parent / "pod-claude" / "projects" / "finops-pod" / "memory"
+    fixed.mkdir(parents=True)
+    (fixed / "pod.md").write_text("from the pod\n")
+    pod.agentihooks.mkdir(parents=True)
+    (pod.agentihooks / "identities.yaml").write_text("version: 1\nidentities:\n  - dir: finops-pod\n    key: finops\n")
+    pod.tick()
+    assert sorted(p.name for p in fixed.iterdir()) == ["MEMORY.md", "pod.md"]
+    assert main_files(origin, "gitfoam/pod-1/main") == {"by-project/finops/memory/MEMORY.md": "v1\n",
+                                                        "by-project/finops/memory/pod.md": "from the pod\n"}

@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.identity import Decoder, collisions, encode_path, find_boundary, resolve_all, resolve_one
+from conftest import git
+from pipeline.decode import Decoder
+from pipeline.identity import Mapping, collisions, find_boundary, resolve_all, resolve_one
+from pipeline.naming import dir_name
 
 
 def make(root: Path, rel: str, *markers: str) -> Path:
@@ -15,20 +18,15 @@ def make(root: Path, rel: str, *markers: str) -> Path:
     return path
 
 
-def test_encoding_replaces_every_non_alphanumeric_character_without_collapsing():
-    assert encode_path("/home/u/my_app.v2") == "-home-u-my-app-v2"
-    assert encode_path("/a b/.x") == "-a-b--x"
-
-
 def test_decoding_finds_dirs_whose_names_contain_dashes_dots_and_spaces(tmp_path):
     target = make(tmp_path, "my_app.v2/sub dir/x-y")
-    assert Decoder().candidates(encode_path(str(target))) == [str(target)]
+    assert Decoder().candidates(dir_name(str(target))) == [str(target)]
 
 
 def test_several_real_paths_with_one_encoding_are_all_found_and_the_project_root_preferred(tmp_path):
     nested = make(tmp_path, "api/v2")
     flat = make(tmp_path, "api-v2", "pyproject.toml", ".git")
-    identity = resolve_one(encode_path(str(flat)), Decoder(), stop_at=str(tmp_path))
+    identity = resolve_one(dir_name(str(flat)), Decoder(), stop_at=str(tmp_path))
     assert sorted(identity.candidates) == sorted([str(nested), str(flat)])
     assert identity.ambiguous
     assert identity.real_path == str(flat)
@@ -42,9 +40,9 @@ def test_a_name_with_many_dash_runs_resolves_without_exponential_search(tmp_path
     for width in range(1, 4):
         (loop / "-".join("a" * width)).symlink_to(loop)
     decoder = Decoder()
-    assert decoder.candidates(encode_path(str(loop)) + "-a" * 30 + "-missing") == []
+    assert decoder.candidates(dir_name(str(loop)) + "-a" * 30 + "-missing") == []
     assert decoder.visits < 200
-    assert decoder.candidates(encode_path(str(loop)) + "-a" * 30) != []
+    assert decoder.candidates(dir_name(str(loop)) + "-a" * 30) != []
 
 
 def test_agent_yml_wins_over_a_nearer_package_marker(tmp_path):
@@ -69,16 +67,16 @@ def test_a_package_marker_wins_over_the_repo_root(tmp_path):
 
 def test_deleted_or_markerless_dirs_land_under_unmapped(tmp_path):
     plain = make(tmp_path, "plain")
-    gone = encode_path(str(tmp_path / "deleted" / "project"))
-    assert resolve_one(encode_path(str(plain)), Decoder(), stop_at=str(tmp_path)).key == \
-        f"_unmapped/{encode_path(str(plain))}"
+    gone = dir_name(str(tmp_path / "deleted" / "project"))
+    assert resolve_one(dir_name(str(plain)), Decoder(), stop_at=str(tmp_path)).key == \
+        f"_unmapped/{dir_name(str(plain))}"
     assert resolve_one(gone, Decoder(), stop_at=str(tmp_path)).key == f"_unmapped/{gone}"
 
 
 def test_resolve_all_uses_the_cache_until_the_marker_disappears(tmp_path):
     projects = tmp_path / "projects"
     repo = make(tmp_path, "work/finops", "pyproject.toml", ".git")
-    (projects / encode_path(str(repo))).mkdir(parents=True)
+    (projects / dir_name(str(repo))).mkdir(parents=True)
     first = resolve_all(projects, {}, stop_at=str(tmp_path))
     assert [i.key for i in first] == ["by-project/finops"] and first[0].marker == "pyproject.toml"
     os.remove(repo / "pyproject.toml")
@@ -92,7 +90,7 @@ def test_different_roots_with_one_name_are_flagged_and_kept_apart_but_fan_out_is
     two = make(tmp_path, "org-b/publisher", ".git")
     sub = make(tmp_path, "org-a/publisher/src")
     for path in (one, two, sub):
-        (projects / encode_path(str(path))).mkdir(parents=True)
+        (projects / dir_name(str(path))).mkdir(parents=True)
     found = resolve_all(projects, {}, stop_at=str(tmp_path))
     raw = [resolve_one(i.encoded, Decoder(), stop_at=str(tmp_path)) for i in found]
     assert collisions(raw) == {"by-project/publisher": sorted([str(one), str(two)])}
@@ -100,29 +98,61 @@ def test_different_roots_with_one_name_are_flagged_and_kept_apart_but_fan_out_is
     keys = {i.real_path: (i.key, i.collides_with) for i in found}
     assert keys[str(one)] == ("by-project/publisher", None)
     assert keys[str(sub)] == ("by-project/publisher", None)
-    assert keys[str(two)] == (f"_unmapped/{encode_path(str(two))}", str(one))
+    assert keys[str(two)] == (f"_unmapped/{dir_name(str(two))}", str(one))
 
 
 def test_hundreds_of_projects_each_get_their_own_key(tmp_path):
     projects = tmp_path / "projects"
     for index in range(300):
         repo = make(tmp_path, f"work/team-{index % 7}/svc_{index}", "pyproject.toml")
-        (projects / encode_path(str(repo))).mkdir(parents=True)
+        (projects / dir_name(str(repo))).mkdir(parents=True)
     found = resolve_all(projects, {}, stop_at=str(tmp_path))
     assert len({i.key for i in found}) == 300
 
 
 def test_a_user_mapping_wins_over_markers_and_splits_a_collision(tmp_path):
-    from pipeline.identity import Mapping
     projects = tmp_path / "projects"
     one = make(tmp_path, "org-a/publisher", ".git")
     two = make(tmp_path, "org-b/publisher", ".git")
     inside = make(tmp_path, "org-b/publisher/src")
     for path in (one, two, inside):
-        (projects / encode_path(str(path))).mkdir(parents=True)
+        (projects / dir_name(str(path))).mkdir(parents=True)
     rules = (Mapping(str(tmp_path / "org-b" / "*"), "publisher-b"),)
     found = {i.real_path: i for i in resolve_all(projects, {}, stop_at=str(tmp_path), mappings=rules)}
     assert found[str(one)].key == "by-project/publisher"
     assert found[str(two)].key == "by-project/publisher-b" and found[str(two)].marker == "identities.yaml"
     assert found[str(inside)].key == "by-project/publisher-b"  # a subdir of a mapped root is that project
+    assert collisions(list(found.values())) == {}
+
+
+def test_every_worktree_of_a_repo_and_its_bare_repo_resolve_to_the_repo_s_key(tmp_path):
+    main = make(tmp_path, "dev/app")
+    git("init", "-q", str(main))
+    git("commit", "-q", "--allow-empty", "-m", "x", cwd=main)
+    linked = tmp_path / "wt" / "app-feature"
+    git("worktree", "add", "-q", str(linked), cwd=main)
+    bare = tmp_path / "repos" / "app.git"
+    git("clone", "-q", "--bare", str(main), str(bare))
+    of_bare = tmp_path / "wt" / "app-hotfix"
+    git("worktree", "add", "-q", str(of_bare), cwd=bare)
+    roots = {}
+    for path in (main, linked, linked / "src", bare, of_bare):
+        path.mkdir(exist_ok=True)
+        identity = resolve_one(dir_name(str(path)), Decoder(), stop_at=str(tmp_path))
+        assert identity.key == "by-project/app", path
+        roots[path] = identity.root
+    assert roots[linked] == roots[linked / "src"] == roots[main] == str(main)
+    assert roots[of_bare] == roots[bare] == str(bare)
+
+
+def test_a_dir_mapped_by_its_name_gets_its_key_whether_or_not_it_decodes(tmp_path):
+    projects = tmp_path / "projects"
+    repo = make(tmp_path, "work/finops", "pyproject.toml")
+    for name in (dir_name(str(repo)), "fixed-name"):
+        (projects / name).mkdir(parents=True)
+    rules = (Mapping("fixed-name", "finops", by_dir=True), Mapping(dir_name(str(repo)), "ledger", by_dir=True))
+    found = {i.encoded: i for i in resolve_all(projects, {}, stop_at=str(tmp_path), mappings=rules)}
+    assert found["fixed-name"].key == "by-project/finops" and found["fixed-name"].real_path is None
+    assert found[dir_name(str(repo))].key == "by-project/ledger"
+    assert found[dir_name(str(repo))].real_path == str(repo)
     assert collisions(list(found.values())) == {}

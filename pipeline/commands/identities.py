@@ -4,12 +4,14 @@ import argparse
 import os
 
 from pipeline.context import load_context
-from pipeline.steps.resolve import fresh_identities, symlinked_memory
+from pipeline.steps.resolve import fresh_identities, outside_projects, symlinked_memory
 
 
 def identities(args: argparse.Namespace) -> int:
     ctx = load_context(dry_run=True)
     found = fresh_identities(ctx)
+    for note in outside_projects(ctx)[1]:
+        print(note.removeprefix("resolve: "))
     if not found:
         print(f"no Claude project dirs under {ctx.settings.claude_projects}")
         return 0

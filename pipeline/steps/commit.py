@@ -11,7 +11,7 @@ from pipeline.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
 from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
-from pipeline.paths import KEY_ROOTS
+from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
 
@@ -31,6 +31,21 @@ def guard(changes: list[Change]) -> None:
             f"refusing to commit: {len(problems)} path(s) that must never leave this machine: "
             f"{', '.join(problems[:5])}{' ...' if len(problems) > 5 else ''}. Nothing was pushed."
         )
+
+
+def keep_ignored(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list[Change]]:
+    """`tree` with every path the user's mirrorignore names kept as the base has it (or absent): an ignored file
+    is never published, and leaving it out of the work tree is not a deletion."""
+    ignored = [c for c in changes if (split := split_mirror_path(c.path)) and ctx.ignore.ignores(*split)]
+    if not ignored:
+        return tree, changes
+    return at_base(ctx, tree, ignored), [c for c in changes if c not in ignored]
+
+
+def at_base(ctx: Context, tree: str, held: list[Change]) -> str:
+    """`tree` with each of `held` as the base has it (or absent)."""
+    return ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c in held],
+                             ctx.settings.state_dir / "hold.index")
 
 
 def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
@@ -81,9 +96,7 @@ def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list
         ctx.state.write("blocked", now_blocked)
     if not held:
         return tree, changes
-    tree = ctx.git.tree_with(tree, [(c.old_mode, c.old_sha, c.path) for c in held],
-                             ctx.settings.state_dir / "hold.index")
-    return tree, [c for c in changes if c.path not in reasons]
+    return at_base(ctx, tree, held), [c for c in changes if c.path not in reasons]
 
 
 def record_blocked(ctx: Context, path: str, reason: str) -> None:
@@ -164,6 +177,7 @@ def run(ctx: Context) -> None:
     tree = compose(ctx, keys, base, merged, local_subtrees)
     base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
+    tree, changes = keep_ignored(ctx, tree, changes)
     tree, changes = hold_back(ctx, tree, changes)
     guard(changes)
     if tree == base_tree:

@@ -47,7 +47,7 @@ def _incoming(ctx: Context, base: str | None, main: str, present: set[str], firs
                             "not a memory file" if shown.encode() == path else "its name is not valid UTF-8")
             continue
         key, rel = split
-        if key not in present or (key in first_time) != listed:
+        if key not in present or (key in first_time) != listed or ctx.ignore.ignores(key, rel):
             continue
         if any(len(part.encode()) > NAME_MAX for part in rel.split("/")):
             ctx.say(f"merge: skipped {shown} from main: a name longer than {NAME_MAX} bytes cannot be created here")

@@ -16,7 +16,6 @@ from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.paths import MEMORY
 from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
@@ -41,6 +40,8 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     base_ids = _base_ids(ctx, local.key)
     writes = 0
     for rel in sorted(set().union(*({rel for rel, _ in memory_files(d)} for d in dirs))):
+        if ctx.ignore.ignores(local.key, rel):
+            continue  # stays as it is in each dir: the mirror has no say over an ignored file
         copies = [file_id(d / rel) for d in dirs]
         winner, others = reconcile_copies(base_ids.get(rel), copies)
         if all(copy == winner for copy in copies) and not others:
@@ -63,21 +64,40 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     return writes
 
 
-def _copy(ctx: Context, projects: Path, target: Path, dirs: list[str]) -> list[str]:
+def _ignored(ctx: Context, sources: dict[str, LocalKey], dirs: list[str]) -> dict[str, list[str]]:
+    """Per project dir, the files of its memory that the user's mirrorignore keeps off the mirror."""
+    if not ctx.ignore:
+        return {}
+    return {name: [rel for rel, _ in memory_files(_memory(ctx, sources, name))
+                   if ctx.ignore.ignores(sources[name].key, rel)] for name in dirs}
+
+
+def _memory(ctx: Context, sources: dict[str, LocalKey], name: str) -> Path:
+    return memory_dir(ctx, sources[name].primary)
+
+
+def _copy(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str]) -> list[str]:
     """Copy the memory of `dirs`; a dir whose memory is gone loses its copy in the work tree."""
-    present = [name for name in dirs if (projects / name / MEMORY).is_dir()]
+    present = [name for name in dirs if _memory(ctx, sources, name).is_dir()]
     gone = [name for name in dirs if name not in present and (target / name).exists()]
     if not ctx.dry_run:
         for name in gone:
             shutil.rmtree(target / name)
-    if not present:
-        return gone
-    if ctx.runner.has("rsync"):
-        return gone + rsync.mirror_tree(ctx.runner, projects, target, present)
-    return gone + localcopy.mirror_tree(projects, target, present)
+    excluded = _ignored(ctx, sources, present)
+    # Claude's project dirs share one parent and go in one rsync; a subagent's memory lives elsewhere
+    projects = [name for name in present if sources[name].primary.memory is None]
+    others = {name: _memory(ctx, sources, name) for name in present if name not in projects}
+    copied = gone
+    if projects and rsync.usable(ctx.runner):
+        copied += rsync.mirror_tree(ctx.runner, ctx.settings.claude_projects, target, projects, excluded)
+    elif projects:
+        others.update({name: _memory(ctx, sources, name) for name in projects})
+    if others and not ctx.dry_run:
+        copied += localcopy.mirror_tree(others, target, excluded)
+    return copied
 
 
-def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
+def _copy_whole(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str],
                 fingerprints: dict[str, str]) -> tuple[list[str], list[str]]:
     """Copy `dirs`, and again each one whose memory changed while it was copied: such a copy may hold a file
     cut off or mixed from two versions. Returns what was copied and the dirs still changing after the last try,
@@ -86,11 +106,11 @@ def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
     todo = dirs
     for _ in range(COPY_ATTEMPTS):
         try:
-            copied += _copy(ctx, projects, target, todo)
+            copied += _copy(ctx, sources, target, todo)
             failed = None
         except rsync.PartialCopy as exc:
             failed = exc
-        after = {name: fingerprint(projects / name / MEMORY) for name in todo}
+        after = {name: fingerprint(_memory(ctx, sources, name)) for name in todo}
         moving = [name for name in todo if after[name] != fingerprints[name]]
         fingerprints.update(after)
         if failed is None:
@@ -108,7 +128,6 @@ def _copy_whole(ctx: Context, projects: Path, target: Path, dirs: list[str],
 def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx)
-    projects = ctx.settings.claude_projects
     target = worktree(ctx)
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
     if fan_out and not ctx.dry_run:
@@ -118,6 +137,7 @@ def run(ctx: Context) -> None:
     # the first dir of each key stands for it; the others were just made to agree with it
     previous = ctx.state.read("scan", {})
     fingerprints = {}
+    sources = {local.primary.encoded: local for local in keys.values()}
     for local in keys.values():
         name = local.primary.encoded
         # a watcher that saw which dirs changed spares the walk of all the others
@@ -127,14 +147,14 @@ def run(ctx: Context) -> None:
     stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
     if ctx.dry_run:
         if changed:
-            _copy(ctx, projects, target, changed)
+            _copy(ctx, sources, target, changed)
             ctx.state.write("worktree", {"dirty": True, "dirs": changed + stale})
         ctx.say(f"snapshot: would copy {len(changed)} changed project dirs into {target}")
         return
     copied = []
     if changed:
         target.mkdir(parents=True, exist_ok=True)
-        copied, unsettled = _copy_whole(ctx, projects, target, changed, fingerprints)
+        copied, unsettled = _copy_whole(ctx, sources, target, changed, fingerprints)
         crash_point("snapshot:mid")
         for name in unsettled:
             # not remembered at all, so the next run walks it and copies it again even if no watcher names it

@@ -57,6 +57,21 @@ def test_malformed_roles_yaml(seeded, origin):
     assert str(seeded.agentihooks / "roles.yaml") in line
 
 
+def test_an_identities_entry_with_both_path_and_dir(seeded, origin):
+    write_own_file(seeded, "identities.yaml",
+                   "version: 1\nidentities:\n  - path: ~/dev/finops\n    dir: -x\n    key: x\n")
+    line = assert_rejected_cleanly(seeded, origin, "give either")
+    assert line == (f"error: {seeded.agentihooks / 'identities.yaml'}:3: identities -> 0: give either path (a project "
+                    "root) or dir (a dir name under Claude's projects/), not both.")
+
+
+def test_a_mirrorignore_line_that_is_not_a_pattern(seeded, origin):
+    write_own_file(seeded, "mirrorignore", "client-x/\n!\n")
+    line = assert_rejected_cleanly(seeded, origin, "gitignore")
+    assert line == (f"error: {seeded.agentihooks / 'mirrorignore'}:2: '!' is not a gitignore pattern (Invalid git "
+                    "pattern: '!'). Fix or remove the line.")
+
+
 def test_roles_yaml_that_is_not_yaml(seeded, origin):
     write_own_file(seeded, "roles.yaml", "roles: {consumer: [\n")
     assert_rejected_cleanly(seeded, origin, "not valid YAML")

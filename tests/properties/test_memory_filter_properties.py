@@ -14,7 +14,8 @@ from pipeline.tools import rsync
 from pipeline.tools.run import Runner
 
 names = st.sampled_from(["memory", "todos", "notes.md", "s.jsonl", "ctx_refresh_1.json", "MEMORY.md", "a.b.md",
-                         "x", ".hidden", "sub"])
+                         "x", ".hidden", "sub", "team", "logs", "sessions", "proposals", ".consolidate-lock",
+                         "a.md.tmp.12.0123456789ab", "a.md.tmp.0123abcd", "a.md.tmp.x"])
 trees = st.lists(st.lists(names, min_size=1, max_size=4).map("/".join), min_size=1, max_size=12)
 
 
@@ -41,7 +42,7 @@ def test_no_non_memory_path_is_ever_copied_and_rsync_agrees_with_the_python_copy
     dirs = ["-proj"] if (root / "-proj" / "memory").is_dir() else []
     if dirs:
         rsync.mirror_tree(Runner(), root, by_rsync, dirs)
-    localcopy.mirror_tree(root, by_python, dirs)
+    localcopy.mirror_tree({name: root / name / "memory" for name in dirs}, by_python)
     copied = _copied(by_rsync)
     assert copied == _copied(by_python)
     for path in copied:
