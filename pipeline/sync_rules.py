@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import enum
 
+from pipeline.index_merge import INDEX_NAME
 from pipeline.paths import NAME_MAX, fit_name
+
+# git's own test for binary content: a NUL byte in the first 8000 bytes
+BINARY_SNIFF_BYTES = 8000
 
 
 class Action(enum.Enum):
@@ -11,7 +15,16 @@ class Action(enum.Enum):
     WRITE_MAIN = "write main"  # main's version replaces the local file (or creates it)
     KEEP_LOCAL = "keep local"  # the local edit or addition wins; it is pushed / proposed
     TRASH_LOCAL = "trash local"  # a peer deleted an unchanged file: move it to the trash
-    CONFLICT = "conflict"  # both changed: keep local, write main's as a conflict sibling
+    CONFLICT = "conflict"  # both changed: merge them (see how_to_merge), else keep local and write main's as a sibling
+    MERGED = "merged"  # both changed and merged cleanly: the merged text replaces local and is pushed
+
+
+class Method(enum.Enum):
+    """How a file changed on both sides is merged against the base."""
+
+    LINES = "lines"  # git merge-file: edits that do not overlap merge
+    ENTRIES = "entries"  # MEMORY.md: a set of entries keyed by link target (index_merge)
+    WHOLE_FILE = "whole file"  # binary: keep local, main's version as a conflict sibling
 
 
 def decide(base: str | None, main: str | None, local: str | None) -> Action:
@@ -28,6 +41,17 @@ def decide(base: str | None, main: str | None, local: str | None) -> Action:
     if main == base:
         return Action.KEEP_LOCAL
     return Action.CONFLICT
+
+
+def is_binary(data: bytes | None) -> bool:
+    return data is not None and b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def how_to_merge(rel: str, base: bytes | None, main: bytes, local: bytes) -> Method:
+    """`rel` is the path inside the memory dir; a missing base merges against an empty file."""
+    if any(is_binary(version) for version in (base, main, local)):
+        return Method.WHOLE_FILE
+    return Method.ENTRIES if rel == INDEX_NAME else Method.LINES
 
 
 def _stem_ext(name: str) -> tuple[str, str]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sync_rules import Action, conflict_name, decide, is_conflict_sibling_of, reconcile_copies
+from pipeline.sync_rules import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
+                                 reconcile_copies)
 
 B, M, L, X = "base", "main", "local", "other"
 
@@ -27,6 +28,21 @@ B, M, L, X = "base", "main", "local", "other"
 )
 def test_decide(base, main, local, expected):
     assert decide(base, main, local) is expected
+
+
+@pytest.mark.parametrize(
+    ("rel", "base", "main", "local", "expected"),
+    [
+        pytest.param("notes.md", b"a\n", b"b\n", b"c\n", Method.LINES, id="text: merge the lines"),
+        pytest.param("notes.md", None, b"b\n", b"c\n", Method.LINES, id="no base: lines against an empty file"),
+        pytest.param("MEMORY.md", b"a\n", b"b\n", b"c\n", Method.ENTRIES, id="the index: by entry"),
+        pytest.param("sub/MEMORY.md", b"a\n", b"b\n", b"c\n", Method.LINES, id="an index below the top: lines"),
+        pytest.param("pic.png", b"\0a", b"\0b", b"\0c", Method.WHOLE_FILE, id="binary: whole file"),
+        pytest.param("MEMORY.md", b"a\n", b"b\0", b"c\n", Method.WHOLE_FILE, id="one binary side: whole file"),
+    ],
+)
+def test_how_a_file_changed_on_both_sides_is_merged(rel, base, main, local, expected):
+    assert how_to_merge(rel, base, main, local) is expected
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import journal
 from pipeline.context import Context
 from pipeline.faults import crash_point
-from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
+from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
+from pipeline.journal import Written
+from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, decide
 
 REGULAR_MODES = ("100644", "100755")
@@ -86,18 +89,20 @@ def run(ctx: Context) -> None:
     if ctx.dry_run:
         ctx.say(f"merge: would merge {len(incoming)} changed files of main into local memory")
         return
+    written: list[Written] = []
     with local_writes(ctx, keys):
         for item in incoming:
             for identity in keys[item.key].dirs:
-                action = _apply(ctx, memory_dir(ctx, identity), item, blobs)
+                action = _apply(ctx, memory_dir(ctx, identity), item, blobs, written)
                 counts[action] += 1
                 if action is not Action.NOTHING:
                     crash_point("merge:mid")
+    journal.save(ctx.state, main, written)
     write_base(ctx, main, set(keys))
-    wrote = counts[Action.WRITE_MAIN] + counts[Action.TRASH_LOCAL] + counts[Action.CONFLICT]
-    ctx.state.write("merge", {"wrote": wrote})
-    ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.TRASH_LOCAL]} to trash, "
-            f"{counts[Action.CONFLICT]} conflicts, {counts[Action.KEEP_LOCAL]} local changes kept")
+    ctx.state.write("merge", {"wrote": len(written)})
+    ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.MERGED]} merged, "
+            f"{counts[Action.TRASH_LOCAL]} to trash, {counts[Action.CONFLICT]} conflicts, "
+            f"{counts[Action.KEEP_LOCAL]} local changes kept")
 
 
 def _proposed_here(ctx: Context, path: str, sha: str) -> bool:
@@ -115,7 +120,7 @@ def _in_the_way(target: Path, directory: Path) -> Path | None:
     return None
 
 
-def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes]) -> Action:
+def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes], written: list[Written]) -> Action:
     target = directory / item.rel
     if not is_inside(target, directory):
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
@@ -131,12 +136,15 @@ def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes
         # main came back with a version this machine proposed: the local file is a later edit of its own
         action = Action.KEEP_LOCAL
     if action is Action.WRITE_MAIN:
+        before = file_id(target)
         atomic_write(target, blobs[item.main])
+        written.append(Written(str(target), before, item.main))
     elif action is Action.TRASH_LOCAL:
         moved = move_to_trash(target, ctx.settings.trash_dir, item.key)
+        written.append(Written(str(target), item.base, None, str(moved)))
         ctx.log.info("merge: %s deleted on main; local copy moved to %s", target, moved)
     elif action is Action.CONFLICT:
-        sibling = write_conflict_sibling(target, blobs[item.main], ctx.settings.hostname)
-        if sibling:
-            ctx.say(f"merge: conflict in {target}: yours kept, main's version written to {sibling.name}")
+        base = ctx.git.read_blobs([item.base])[item.base] if item.base else None
+        action, merged = merge_both(ctx, target, item.rel, base, blobs[item.main])
+        written += merged
     return action

@@ -225,6 +225,19 @@ class Git:
             return None
         raise CalledProcessError(("git", "merge-tree", ours, theirs), result.code, result.stdout, result.stderr)
 
+    def merge_file(self, local: Path, base: Path, main: Path) -> tuple[bytes, bool]:
+        """git's own line merge of three files: (the merged text, True when no edits overlap)."""
+        result = self._git("merge-file", "-p", "-q", "-L", "local", "-L", "base", "-L", "main",
+                           str(local), str(base), str(main), check=False)
+        if not 0 <= result.code < 128:
+            raise CalledProcessError(("git", "merge-file", str(local), str(base), str(main)), result.code,
+                                     result.stdout, result.stderr)
+        return result.stdout, result.code == 0
+
+    def store_blob(self, data: bytes) -> str:
+        """Keep `data` in the mirror's object store (to bring it back later); returns its blob id."""
+        return self._git("hash-object", "-w", "--stdin", stdin=data, mutating=True).out.strip()
+
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self._git("merge-base", "--is-ancestor", commit, of, check=False).code == 0
 
