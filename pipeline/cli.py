@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pipeline.commands.conflicts import conflicts, resolve
 from pipeline.commands.fleet import migrate_layout, propose, sweep_branches
 from pipeline.commands.identities import identities
 from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
@@ -26,8 +27,21 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
     verbs.add_parser("start", help="start the sync daemon and the pusher").set_defaults(func=start)
     verbs.add_parser("stop", help="stop the sync daemon and the pusher").set_defaults(func=stop)
     state = verbs.add_parser("status", help="role, remote, daemons, last tick, conflicts, blocked files")
-    state.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    shape = state.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    shape.add_argument("--hook", action="store_true",
+                       help="one short line when conflicts or held-back files are pending, else nothing "
+                            "(for a Claude Code SessionStart hook)")
     state.set_defaults(func=status)
+    verbs.add_parser("conflicts", help="list pending conflict siblings, each with a diff against your file"
+                     ).set_defaults(func=conflicts)
+    settle = verbs.add_parser("resolve", help="settle a conflict and move its sibling to the trash")
+    settle.add_argument("file", help="the file or its sibling: <key>/<file> (e.g. finops/MEMORY.md) or a path")
+    choice = settle.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--keep", choices=("local", "main", "both"),
+                        help="local: yours; main: the sibling's; both: yours, then the lines of main's you lack")
+    choice.add_argument("--merged", action="store_true", help="you edited the file yourself: keep it as it is")
+    settle.set_defaults(func=resolve)
     remove = verbs.add_parser("uninstall", help="stop the daemons (--purge: and delete the mirror)")
     remove.add_argument("--purge", action="store_true", help="also delete the mirror dir (never ~/.claude)")
     remove.set_defaults(func=uninstall)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from pipeline.index_merge import INDEX_NAME
 from pipeline.paths import NAME_MAX, fit_name
@@ -66,6 +67,17 @@ def conflict_name(name: str, host: str, epoch: int) -> str:
     The stem of a name near NAME_MAX is cut so the sibling can still be created."""
     stem, ext = _stem_ext(name)
     return fit_name(stem, f".conflict-{host}-{epoch}{ext}")
+
+
+_SIBLING = re.compile(r"^(?P<stem>.+)\.conflict-(?P<host>.+)-(?P<epoch>\d+)(?P<ext>\.[^.]*)?$")
+
+
+def sibling_origin(name: str) -> tuple[str, str, int] | None:
+    """`a.b.conflict-h-7.md` -> ('a.b.md', 'h', 7): the file a conflict sibling belongs to, who wrote it, when."""
+    match = _SIBLING.match(name)
+    if match is None:
+        return None
+    return match["stem"] + (match["ext"] or ""), match["host"], int(match["epoch"])
 
 
 def is_conflict_sibling_of(candidate: str, name: str) -> bool:

@@ -1,32 +1,14 @@
 """A file changed on two machines merges line by line against the base; MEMORY.md merges by entry."""
 from __future__ import annotations
 
-from conftest import authority_and, main_files
+from conftest import main_files, round_trip, trusted_pair
 
 NOTES = "one\ntwo\nthree\nfour\nfive\n"
 INDEX = "# Memory Index\n\n- [Old](old.md) — what we knew\n"
 
 
-def round_trip(laptop, builder):
-    """The authority publishes, the trusted builder merges main and proposes, the authority merges that."""
-    laptop.tick()
-    builder.tick()
-    builder.run("propose", check=True)
-    laptop.tick()
-    builder.tick()
-
-
-def both_with(make_machine, **files: str):
-    laptop, builder = authority_and(make_machine, "build-07", "trusted")
-    for rel, text in files.items():
-        laptop.write("finops", rel.replace("_", "."), text)
-    laptop.tick()
-    builder.tick()
-    return laptop, builder
-
-
 def test_edits_to_different_lines_reach_every_machine_without_a_sibling(make_machine, origin):
-    laptop, builder = both_with(make_machine, notes_md=NOTES)
+    laptop, builder = trusted_pair(make_machine, notes_md=NOTES)
     laptop.write("finops", "notes.md", NOTES.replace("one", "ONE by laptop"))
     builder.write("finops", "notes.md", NOTES.replace("five", "FIVE by build"))
     round_trip(laptop, builder)
@@ -36,7 +18,7 @@ def test_edits_to_different_lines_reach_every_machine_without_a_sibling(make_mac
 
 
 def test_two_new_memories_are_both_in_every_index(make_machine, origin):
-    laptop, builder = both_with(make_machine, MEMORY_md=INDEX, old_md="old\n")
+    laptop, builder = trusted_pair(make_machine, MEMORY_md=INDEX, old_md="old\n")
     laptop.write("finops", "a.md", "laptop learned\n")
     laptop.write("finops", "MEMORY.md", INDEX + "- [A](a.md) — from the laptop\n")
     builder.write("finops", "b.md", "build learned\n")
@@ -49,7 +31,7 @@ def test_two_new_memories_are_both_in_every_index(make_machine, origin):
 
 
 def test_overlapping_edits_keep_yours_and_give_one_sibling_with_mains(make_machine):
-    laptop, builder = both_with(make_machine, notes_md=NOTES)
+    laptop, builder = trusted_pair(make_machine, notes_md=NOTES)
     laptop.write("finops", "notes.md", NOTES.replace("three", "three, said the laptop"))
     builder.write("finops", "notes.md", NOTES.replace("three", "three, said the build"))
     laptop.tick()
@@ -64,7 +46,7 @@ def test_overlapping_edits_keep_yours_and_give_one_sibling_with_mains(make_machi
 
 
 def test_binary_files_changed_on_both_sides_keep_the_whole_file_rule(make_machine):
-    laptop, builder = both_with(make_machine)
+    laptop, builder = trusted_pair(make_machine)
     for machine in (laptop, builder):
         (machine.memory("finops") / "diagram.bin").write_bytes(b"\0base\n")
     laptop.tick()
@@ -76,3 +58,12 @@ def test_binary_files_changed_on_both_sides_keep_the_whole_file_rule(make_machin
     memory = builder.memory("finops")
     assert (memory / "diagram.bin").read_bytes() == b"\0build\n"
     assert [p.read_bytes() for p in memory.glob("diagram.conflict-build-07-*.bin")] == [b"\0laptop\n"]
+
+
+def test_status_names_an_index_entry_without_its_file_and_an_index_too_long_to_load(make_machine):
+    laptop, _ = trusted_pair(make_machine)
+    laptop.write("finops", "MEMORY.md", "- [Gone](gone.md) — lost\n" + "line\n" * 200)
+    out = laptop.run("status", check=True).stdout.splitlines()
+    assert "index: finops/MEMORY.md names gone.md, which is missing" in out
+    assert ("index: finops/MEMORY.md: 201 lines, 1027 bytes: Claude loads only the first 200 lines / "
+            "25000 bytes") in out

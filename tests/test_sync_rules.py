@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.sync_rules import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
+                                 sibling_origin,
                                  reconcile_copies)
 
 B, M, L, X = "base", "main", "local", "other"
@@ -57,6 +58,20 @@ def test_how_a_file_changed_on_both_sides_is_merged(rel, base, main, local, expe
 def test_conflict_name_splits_at_the_last_dot(name, expected):
     assert conflict_name(name, "h", 7) == expected
     assert is_conflict_sibling_of(expected, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("notes.conflict-build-07-1712345678.md", ("notes.md", "build-07", 1712345678)),
+        ("a.b.conflict-h-7.md", ("a.b.md", "h", 7)),
+        ("README.conflict-h-7", ("README", "h", 7)),
+        ("notes.md", None),
+        ("notes.conflict-h.md", None),
+    ],
+)
+def test_sibling_origin_names_the_file_the_host_and_the_time(name, expected):
+    assert sibling_origin(name) == expected
 
 
 def test_a_sibling_of_another_file_is_not_taken_for_ones_own():
