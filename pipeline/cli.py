@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from pipeline.commands.conflicts import conflicts, resolve
+from pipeline.commands.history import log, restore, trash, undo
 from pipeline.commands.fleet import migrate_layout, propose, sweep_branches
 from pipeline.commands.identities import identities
 from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
@@ -42,6 +43,21 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
                         help="local: yours; main: the sibling's; both: yours, then the lines of main's you lack")
     choice.add_argument("--merged", action="store_true", help="you edited the file yourself: keep it as it is")
     settle.set_defaults(func=resolve)
+    history = verbs.add_parser("log", help="who changed what on main (host, time, files), newest first")
+    history.add_argument("path", nargs="?", metavar="<key>[/<file>]", help="only this key or file (e.g. finops/notes.md)")
+    history.add_argument("-n", dest="limit", type=int, default=20, metavar="N", help="at most N changes (default 20)")
+    history.set_defaults(func=log)
+    back = verbs.add_parser("restore", help="bring back a file as it was on main, as a local edit")
+    back.add_argument("file", metavar="<key>/<file>", help="e.g. finops/notes.md")
+    back.add_argument("--at", required=True, metavar="REV|DATE",
+                      help="a commit (see `log`) or a date: the version on main then (2024-05-01, '2 days ago')")
+    back.set_defaults(func=restore)
+    verbs.add_parser("undo", help="put back what the last merge wrote or trashed in local memory, as a local edit"
+                     ).set_defaults(func=undo)
+    bin_ = verbs.add_parser("trash", help="list the trash, or restore an entry of it (as a local edit)")
+    bin_.add_argument("action", nargs="?", choices=("list", "restore"), default="list")
+    bin_.add_argument("entry", nargs="?", help="for restore: an entry as `trash list` prints it")
+    bin_.set_defaults(func=trash)
     remove = verbs.add_parser("uninstall", help="stop the daemons (--purge: and delete the mirror)")
     remove.add_argument("--purge", action="store_true", help="also delete the mirror dir (never ~/.claude)")
     remove.set_defaults(func=uninstall)
