@@ -217,6 +217,25 @@ def authority_and(make_machine, host: str, role: str, seed: str = "v1\n") -> tup
     return laptop, other
 
 
+def round_trip(laptop: Machine, builder: Machine) -> None:
+    """The authority publishes, a trusted builder merges main and proposes, the authority merges that in."""
+    laptop.tick()
+    builder.tick()
+    builder.run("propose", check=True)
+    laptop.tick()
+    builder.tick()
+
+
+def trusted_pair(make_machine, **files: str) -> tuple[Machine, Machine]:
+    """A seeded authority and the trusted build-07, both holding `files` of finops (`notes_md` is notes.md)."""
+    laptop, builder = authority_and(make_machine, "build-07", "trusted")
+    for rel, text in files.items():
+        laptop.write("finops", rel.replace("_", "."), text)
+    laptop.tick()
+    builder.tick()
+    return laptop, builder
+
+
 def proposal_refs(origin: Path) -> dict[str, str]:
     return {ref: sha for ref, sha in origin_refs(origin).items() if ref.startswith("refs/heads/proposal/")}
 
