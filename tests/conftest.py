@@ -176,8 +176,10 @@ def origin_refs(origin: Path) -> dict[str, str]:
 
 
 def main_files(origin: Path, ref: str = "main") -> dict[str, str]:
-    names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", ref, cwd=origin).splitlines()
-    return {name: git("show", f"{ref}:{name}", cwd=origin) for name in names}
+    """The files of `ref` as of one commit: a daemon may move the branch while they are read."""
+    commit = git("rev-parse", f"{ref}^{{commit}}", cwd=origin).strip()
+    names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines()
+    return {name: git("show", f"{commit}:{name}", cwd=origin) for name in names}
 
 
 def every_path_on(origin: Path) -> set[str]:
