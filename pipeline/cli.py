@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pipeline.commands.conflicts import conflicts, resolve
+from pipeline.commands.history import log, restore, trash, undo
 from pipeline.commands.fleet import migrate_layout, propose, sweep_branches
 from pipeline.commands.identities import identities
 from pipeline.commands.lifecycle import install, run_daemon, start, status, stop, uninstall
@@ -28,8 +30,36 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
     verbs.add_parser("start", help="start the sync daemon and the pusher").set_defaults(func=start)
     verbs.add_parser("stop", help="stop the sync daemon and the pusher").set_defaults(func=stop)
     state = verbs.add_parser("status", help="role, remote, daemons, last tick, conflicts, blocked files")
-    state.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    shape = state.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    shape.add_argument("--hook", action="store_true",
+                       help="one short line when conflicts or held-back files are pending, else nothing "
+                            "(for a Claude Code SessionStart hook)")
     state.set_defaults(func=status)
+    verbs.add_parser("conflicts", help="list pending conflict siblings, each with a diff against your file"
+                     ).set_defaults(func=conflicts)
+    settle = verbs.add_parser("resolve", help="settle a conflict and move its sibling to the trash")
+    settle.add_argument("file", help="the file or its sibling: <key>/<file> (e.g. finops/MEMORY.md) or a path")
+    choice = settle.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--keep", choices=("local", "main", "both"),
+                        help="local: yours; main: the sibling's; both: yours, then the lines of main's you lack")
+    choice.add_argument("--merged", action="store_true", help="you edited the file yourself: keep it as it is")
+    settle.set_defaults(func=resolve)
+    history = verbs.add_parser("log", help="who changed what on main (host, time, files), newest first")
+    history.add_argument("path", nargs="?", metavar="<key>[/<file>]", help="only this key or file (e.g. finops/notes.md)")
+    history.add_argument("-n", dest="limit", type=int, default=20, metavar="N", help="at most N changes (default 20)")
+    history.set_defaults(func=log)
+    back = verbs.add_parser("restore", help="bring back a file as it was on main, as a local edit")
+    back.add_argument("file", metavar="<key>/<file>", help="e.g. finops/notes.md")
+    back.add_argument("--at", required=True, metavar="REV|DATE",
+                      help="a commit (see `log`) or a date: the version on main then (2024-05-01, '2 days ago')")
+    back.set_defaults(func=restore)
+    verbs.add_parser("undo", help="put back what the last merge wrote or trashed in local memory, as a local edit"
+                     ).set_defaults(func=undo)
+    bin_ = verbs.add_parser("trash", help="list the trash, or restore an entry of it (as a local edit)")
+    bin_.add_argument("action", nargs="?", choices=("list", "restore"), default="list")
+    bin_.add_argument("entry", nargs="?", help="for restore: an entry as `trash list` prints it")
+    bin_.set_defaults(func=trash)
     remove = verbs.add_parser("uninstall", help="stop the daemons (--purge: and delete the mirror)")
     remove.add_argument("--purge", action="store_true", help="also delete the mirror dir (never ~/.claude)")
     remove.set_defaults(func=uninstall)

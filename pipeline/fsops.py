@@ -70,6 +70,12 @@ def move_to_trash(path: Path, trash_dir: Path, label: str) -> Path:
     return target
 
 
+def restore_from_trash(entry: Path, target: Path) -> None:
+    """Put a trash entry back at `target` (written atomically; the trash may be on another filesystem)."""
+    atomic_write(target, entry.read_bytes())
+    entry.unlink()
+
+
 def remove_temp_files(directory: Path) -> None:
     """Temp files left by a crash mid-write: the target still holds its old content."""
     for temp in directory.rglob(f"*{TEMP_MARKER}*"):

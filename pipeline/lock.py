@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pipeline.errors import FatalError
 
+TICK_LOCK = "tick.lock"  # under $AGENTIHOOKS_HOME; also held by the commands that write into memory dirs
+
 # the lock belongs to the process: every step of one tick run shares it, and the OS drops it at exit
 _held: dict[str, int] = {}
 

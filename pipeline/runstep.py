@@ -17,7 +17,7 @@ from pipeline.context import Context, load_context
 from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
-from pipeline.lock import hold_tick_lock
+from pipeline.lock import TICK_LOCK, hold_tick_lock
 from pipeline.log import LOG_NAME
 from pipeline.masking import mask
 from pipeline.remote import check_remote
@@ -72,7 +72,7 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
         if checks_remote(ctx) and not ctx.dry_run:
             check_remote(ctx)  # configuration and the remote are checked before anything is written
         if not ctx.dry_run:
-            hold_tick_lock(ctx.settings.home / "tick.lock", float(get_var("wait", "600")), echo=ctx.say)
+            hold_tick_lock(ctx.settings.home / TICK_LOCK, float(get_var("wait", "600")), echo=ctx.say)
         if ctx.dry_run:
             ctx.say(f"[{label}]")
         body(ctx)

@@ -5,22 +5,33 @@ import time
 from pathlib import Path
 
 from pipeline import daemon
+from pipeline.conflicts import pending
 from pipeline.context import Context
+from pipeline.index_merge import INDEX_NAME, load_limit_note, topic_targets
+from pipeline.memref import short_key
 from pipeline.mirror import local_keys, memory_dir, read_base
-from pipeline.scan import memory_files
 from pipeline.tools import gitfoam
 
 SYNC_DAEMON = "sync-daemon"
 PUSHER = "gitfoam"  # the pusher's PID file and log keep gitfoam's names, whichever pusher runs
 
 
-def conflict_siblings(ctx: Context) -> list[str]:
-    found = []
+def index_notes(ctx: Context) -> list[str]:
+    """What is wrong with each key's MEMORY.md as Claude would load it: entries naming a missing topic file,
+    and an index longer than Claude loads."""
+    notes = []
     for local in local_keys(ctx).values():
-        for identity in local.dirs:
-            found += [f"{identity.encoded}/memory/{rel}" for rel, _ in memory_files(memory_dir(ctx, identity))
-                      if ".conflict-" in rel.rsplit("/", 1)[-1]]
-    return sorted(found)
+        directory = memory_dir(ctx, local.primary)
+        name = f"{short_key(local.key)}/{INDEX_NAME}"
+        try:
+            text = (directory / INDEX_NAME).read_text(encoding="utf-8", errors="replace")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        notes += [f"{name} names {target}, which is missing" for target in topic_targets(text)
+                  if not (directory / target).is_file()]
+        if note := load_limit_note(text):
+            notes.append(f"{name}: {note}")
+    return notes
 
 
 def gather(ctx: Context) -> dict:
@@ -52,7 +63,8 @@ def gather(ctx: Context) -> dict:
         "last_tick": last,
         "origin": {"reached": reached, "age_seconds": now - reached if reached else None},
         "healthy": healthy(ctx.role.daemons, sync_running, push_running, last),
-        "conflicts": conflict_siblings(ctx),
+        "conflicts": [item.name for item in pending(ctx)],
+        "index": index_notes(ctx),
         "blocked": sorted(ctx.state.read("blocked", {})),
         "lease": lease,
         "duplicate_host": ctx.state.read("duplicate_host"),
@@ -114,6 +126,7 @@ def render(info: dict, hostname: str) -> list[str]:
     ]
     lines += [f"  conflict: {name}" for name in info["conflicts"]]
     lines += [f"  blocked: {name} (see logs/blocked.log)" for name in info["blocked"]]
+    lines += [f"index: {note}" for note in info["index"]]
     if info["gitfoam"] is not None:
         lines.append("gitfoam says (our config only):")
         lines += [f"  {line}" for line in info["gitfoam"]]
@@ -124,3 +137,13 @@ def render(info: dict, hostname: str) -> list[str]:
         lease = info["lease"]
         lines.append(f"lease: held by {lease['host']} (heartbeat {_age(int(time.time()) - lease['heartbeat'])})")
     return lines
+
+
+def hook_line(info: dict) -> str | None:
+    """One short line for a Claude Code SessionStart hook, or None when nothing waits for the user."""
+    parts = []
+    if info["conflicts"]:
+        parts.append(f"{len(info['conflicts'])} memory conflict(s) to resolve (memory-sync conflicts)")
+    if info["blocked"]:
+        parts.append(f"{len(info['blocked'])} memory file(s) held back (memory-sync status)")
+    return "memory mirror: " + "; ".join(parts) if parts else None

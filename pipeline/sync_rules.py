@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import enum
+import re
 
+from pipeline.index_merge import INDEX_NAME
 from pipeline.paths import NAME_MAX, fit_name
+
+# git's own test for binary content: a NUL byte in the first 8000 bytes
+BINARY_SNIFF_BYTES = 8000
 
 
 class Action(enum.Enum):
@@ -11,7 +16,16 @@ class Action(enum.Enum):
     WRITE_MAIN = "write main"  # main's version replaces the local file (or creates it)
     KEEP_LOCAL = "keep local"  # the local edit or addition wins; it is pushed / proposed
     TRASH_LOCAL = "trash local"  # a peer deleted an unchanged file: move it to the trash
-    CONFLICT = "conflict"  # both changed: keep local, write main's as a conflict sibling
+    CONFLICT = "conflict"  # both changed: merge them (see how_to_merge), else keep local and write main's as a sibling
+    MERGED = "merged"  # both changed and merged cleanly: the merged text replaces local and is pushed
+
+
+class Method(enum.Enum):
+    """How a file changed on both sides is merged against the base."""
+
+    LINES = "lines"  # git merge-file: edits that do not overlap merge
+    ENTRIES = "entries"  # MEMORY.md: a set of entries keyed by link target (index_merge)
+    WHOLE_FILE = "whole file"  # binary: keep local, main's version as a conflict sibling
 
 
 def decide(base: str | None, main: str | None, local: str | None) -> Action:
@@ -30,6 +44,17 @@ def decide(base: str | None, main: str | None, local: str | None) -> Action:
     return Action.CONFLICT
 
 
+def is_binary(data: bytes | None) -> bool:
+    return data is not None and b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def how_to_merge(rel: str, base: bytes | None, main: bytes, local: bytes) -> Method:
+    """`rel` is the path inside the memory dir; a missing base merges against an empty file."""
+    if any(is_binary(version) for version in (base, main, local)):
+        return Method.WHOLE_FILE
+    return Method.ENTRIES if rel == INDEX_NAME else Method.LINES
+
+
 def _stem_ext(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem or len(ext.encode("utf-8", "surrogateescape")) > NAME_MAX // 2:
@@ -42,6 +67,17 @@ def conflict_name(name: str, host: str, epoch: int) -> str:
     The stem of a name near NAME_MAX is cut so the sibling can still be created."""
     stem, ext = _stem_ext(name)
     return fit_name(stem, f".conflict-{host}-{epoch}{ext}")
+
+
+_SIBLING = re.compile(r"^(?P<stem>.+)\.conflict-(?P<host>.+)-(?P<epoch>\d+)(?P<ext>\.[^.]*)?$")
+
+
+def sibling_origin(name: str) -> tuple[str, str, int] | None:
+    """`a.b.conflict-h-7.md` -> ('a.b.md', 'h', 7): the file a conflict sibling belongs to, who wrote it, when."""
+    match = _SIBLING.match(name)
+    if match is None:
+        return None
+    return match["stem"] + (match["ext"] or ""), match["host"], int(match["epoch"])
 
 
 def is_conflict_sibling_of(candidate: str, name: str) -> bool:

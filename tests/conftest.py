@@ -176,8 +176,10 @@ def origin_refs(origin: Path) -> dict[str, str]:
 
 
 def main_files(origin: Path, ref: str = "main") -> dict[str, str]:
-    names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", ref, cwd=origin).splitlines()
-    return {name: git("show", f"{ref}:{name}", cwd=origin) for name in names}
+    """The files of `ref` as of one commit: a daemon may move the branch while they are read."""
+    commit = git("rev-parse", f"{ref}^{{commit}}", cwd=origin).strip()
+    names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines()
+    return {name: git("show", f"{commit}:{name}", cwd=origin) for name in names}
 
 
 def every_path_on(origin: Path) -> set[str]:
@@ -215,6 +217,25 @@ def authority_and(make_machine, host: str, role: str, seed: str = "v1\n") -> tup
     other.project("finops")
     other.tick()
     return laptop, other
+
+
+def round_trip(laptop: Machine, builder: Machine) -> None:
+    """The authority publishes, a trusted builder merges main and proposes, the authority merges that in."""
+    laptop.tick()
+    builder.tick()
+    builder.run("propose", check=True)
+    laptop.tick()
+    builder.tick()
+
+
+def trusted_pair(make_machine, **files: str) -> tuple[Machine, Machine]:
+    """A seeded authority and the trusted build-07, both holding `files` of finops (`notes_md` is notes.md)."""
+    laptop, builder = authority_and(make_machine, "build-07", "trusted")
+    for rel, text in files.items():
+        laptop.write("finops", rel.replace("_", "."), text)
+    laptop.tick()
+    builder.tick()
+    return laptop, builder
 
 
 def proposal_refs(origin: Path) -> dict[str, str]:

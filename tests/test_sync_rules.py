@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sync_rules import Action, conflict_name, decide, is_conflict_sibling_of, reconcile_copies
+from pipeline.sync_rules import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
+                                 sibling_origin,
+                                 reconcile_copies)
 
 B, M, L, X = "base", "main", "local", "other"
 
@@ -30,6 +32,21 @@ def test_decide(base, main, local, expected):
 
 
 @pytest.mark.parametrize(
+    ("rel", "base", "main", "local", "expected"),
+    [
+        pytest.param("notes.md", b"a\n", b"b\n", b"c\n", Method.LINES, id="text: merge the lines"),
+        pytest.param("notes.md", None, b"b\n", b"c\n", Method.LINES, id="no base: lines against an empty file"),
+        pytest.param("MEMORY.md", b"a\n", b"b\n", b"c\n", Method.ENTRIES, id="the index: by entry"),
+        pytest.param("sub/MEMORY.md", b"a\n", b"b\n", b"c\n", Method.LINES, id="an index below the top: lines"),
+        pytest.param("pic.png", b"\0a", b"\0b", b"\0c", Method.WHOLE_FILE, id="binary: whole file"),
+        pytest.param("MEMORY.md", b"a\n", b"b\0", b"c\n", Method.WHOLE_FILE, id="one binary side: whole file"),
+    ],
+)
+def test_how_a_file_changed_on_both_sides_is_merged(rel, base, main, local, expected):
+    assert how_to_merge(rel, base, main, local) is expected
+
+
+@pytest.mark.parametrize(
     ("name", "expected"),
     [
         ("MEMORY.md", "MEMORY.conflict-h-7.md"),
@@ -41,6 +58,20 @@ def test_decide(base, main, local, expected):
 def test_conflict_name_splits_at_the_last_dot(name, expected):
     assert conflict_name(name, "h", 7) == expected
     assert is_conflict_sibling_of(expected, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("notes.conflict-build-07-1712345678.md", ("notes.md", "build-07", 1712345678)),
+        ("a.b.conflict-h-7.md", ("a.b.md", "h", 7)),
+        ("README.conflict-h-7", ("README", "h", 7)),
+        ("notes.md", None),
+        ("notes.conflict-h.md", None),
+    ],
+)
+def test_sibling_origin_names_the_file_the_host_and_the_time(name, expected):
+    assert sibling_origin(name) == expected
 
 
 def test_a_sibling_of_another_file_is_not_taken_for_ones_own():

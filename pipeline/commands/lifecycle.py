@@ -15,7 +15,7 @@ from pipeline.faults import crash_point
 from pipeline.fleet.github import github_repo
 from pipeline.mirror import ensure_mirror
 from pipeline.remote import check_remote, remote_main
-from pipeline.status import PUSHER, SYNC_DAEMON, gather, render
+from pipeline.status import PUSHER, SYNC_DAEMON, gather, hook_line, render
 from pipeline.steps.fetch import seed
 from pipeline.tools import gh, gitfoam
 
@@ -98,7 +98,10 @@ def stop(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     ctx = load_context()
     info = gather(ctx)
-    if args.json:
+    if args.hook:
+        if line := hook_line(info):
+            print(line)
+    elif args.json:
         print(json.dumps(info, indent=2, sort_keys=True))
     else:
         print("\n".join(render(info, ctx.settings.hostname)))

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import journal
 from pipeline.context import Context
 from pipeline.faults import crash_point
-from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash, write_conflict_sibling
+from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
+from pipeline.journal import Written
+from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, decide
 
 REGULAR_MODES = ("100644", "100755")
@@ -86,24 +89,48 @@ def run(ctx: Context) -> None:
     if ctx.dry_run:
         ctx.say(f"merge: would merge {len(incoming)} changed files of main into local memory")
         return
-    proposed = _proposed_here(ctx)
+    proposed = _proposed_here(ctx, main)
+    written: list[Written] = []
     with local_writes(ctx, keys):
         for item in incoming:
             for identity in keys[item.key].dirs:
-                action = _apply(ctx, memory_dir(ctx, identity), item, blobs, proposed)
+                action = _apply(ctx, memory_dir(ctx, identity), item, blobs, proposed, written)
                 counts[action] += 1
                 if action is not Action.NOTHING:
                     crash_point("merge:mid")
+    journal.save(ctx.state, main, written)
     write_base(ctx, main, set(keys))
-    wrote = counts[Action.WRITE_MAIN] + counts[Action.TRASH_LOCAL] + counts[Action.CONFLICT]
-    ctx.state.write("merge", {"wrote": wrote})
-    ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.TRASH_LOCAL]} to trash, "
-            f"{counts[Action.CONFLICT]} conflicts, {counts[Action.KEEP_LOCAL]} local changes kept")
+    ctx.state.write("merge", {"wrote": len(written)})
+    ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.MERGED]} merged, "
+            f"{counts[Action.TRASH_LOCAL]} to trash, {counts[Action.CONFLICT]} conflicts, "
+            f"{counts[Action.KEEP_LOCAL]} local changes kept")
 
 
-def _proposed_here(ctx: Context) -> set[tuple[str, str]]:
-    """(path, blob) of every version this machine put in a proposal not yet known to be merged."""
-    return {(path, sha) for path, versions in ctx.state.read("propose", {}).get("files", []) for sha in versions}
+@dataclass(frozen=True)
+class Proposed:
+    """What this machine proposed: every version (path, blob) it put in a proposal, and the newest version of
+    each path when its last proposal is part of main's history (main has seen those and moved on from them)."""
+
+    versions: frozenset[tuple[str, str]]
+    seen_by_main: dict[str, str]
+
+    def base_for(self, path: str, base: str | None, main: str | None, local: str | None) -> str | None:
+        """The base to measure this file from: main coming back with a version this machine proposed is no change
+        on main's side, and a local file still at the version main has seen is no change on this side."""
+        if main is not None and (path, main) in self.versions:
+            return main
+        if local is not None and self.seen_by_main.get(path) == local:
+            return local
+        return base
+
+
+def _proposed_here(ctx: Context, main: str) -> Proposed:
+    record = ctx.state.read("propose", {})
+    files = record.get("files", [])
+    last = record.get("commit")
+    merged = bool(last) and ctx.git.rev_parse(last) is not None and ctx.git.is_ancestor(last, main)
+    return Proposed(frozenset((path, sha) for path, versions in files for sha in versions),
+                    {path: versions[-1] for path, versions in files} if merged else {})
 
 
 def _in_the_way(target: Path, directory: Path) -> Path | None:
@@ -117,8 +144,8 @@ def _in_the_way(target: Path, directory: Path) -> Path | None:
     return None
 
 
-def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes],
-           proposed: set[tuple[str, str]]) -> Action:
+def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes], proposed: Proposed,
+           written: list[Written]) -> Action:
     target = directory / item.rel
     if not is_inside(target, directory):
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel}: it would be written outside {directory}")
@@ -129,17 +156,18 @@ def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel} from main: the {kind} {blocker} is in its way; "
                 "rename one of the two")
         return Action.NOTHING
-    # main coming back with a version this machine proposed is not a change on main's side: measured from it,
-    # whatever the local file did since (a later edit, a deletion) is this machine's own and stays
-    base = item.main if (f"{item.key}/{MEMORY}/{item.rel}", item.main) in proposed else item.base
-    action = decide(base, item.main, file_id(target))
+    local = file_id(target)
+    base = proposed.base_for(f"{item.key}/{MEMORY}/{item.rel}", item.base, item.main, local)
+    action = decide(base, item.main, local)
     if action is Action.WRITE_MAIN:
         atomic_write(target, blobs[item.main])
+        written.append(Written(str(target), local, item.main))
     elif action is Action.TRASH_LOCAL:
         moved = move_to_trash(target, ctx.settings.trash_dir, item.key)
+        written.append(Written(str(target), base, None, str(moved)))
         ctx.log.info("merge: %s deleted on main; local copy moved to %s", target, moved)
     elif action is Action.CONFLICT:
-        sibling = write_conflict_sibling(target, blobs[item.main], ctx.settings.hostname)
-        if sibling:
-            ctx.say(f"merge: conflict in {target}: yours kept, main's version written to {sibling.name}")
+        base_text = ctx.git.read_blobs([base])[base] if base else None
+        action, merged = merge_both(ctx, target, item.rel, base_text, blobs[item.main])
+        written += merged
     return action

@@ -265,6 +265,33 @@ class Git:
     def has_commit(self, sha: str) -> bool:
         return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
 
+    def merge_file(self, local: Path, base: Path, main: Path) -> tuple[bytes, bool]:
+        """git's own line merge of three files: (the merged text, True when no edits overlap)."""
+        result = self._git("merge-file", "-p", "-q", "-L", "local", "-L", "base", "-L", "main",
+                           str(local), str(base), str(main), check=False)
+        if not 0 <= result.code < 128:
+            raise CalledProcessError(("git", "merge-file", str(local), str(base), str(main)), result.code,
+                                     result.stdout, result.stderr)
+        return result.stdout, result.code == 0
+
+    def store_blob(self, data: bytes) -> str:
+        """Keep `data` in the mirror's object store (to bring it back later); returns its blob id."""
+        return self._git("hash-object", "-w", "--stdin", stdin=data, mutating=True).out.strip()
+
+    def log(self, ref: str, *paths: str, limit: int = 50) -> str:
+        """`git log` of `ref` limited to `paths`: per commit a line `@<sha> <unix time> <author>`, then
+        `<status>\t<path>` per file it changed."""
+        return self._git("log", f"--max-count={limit}", "--format=@%H %at %an", "--name-status", "--no-renames",
+                         ref, "--", *paths).out
+
+    def last_before(self, ref: str, when: str) -> str | None:
+        """The newest commit of `ref` made before `when` (any date git understands: 2024-05-01, 2 days ago)."""
+        return self._git("rev-list", "-1", f"--before={when}", ref, check=False).out.strip() or None
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        result = self._git("cat-file", "blob", f"{commit}:{path}", check=False)
+        return result.stdout if result.code == 0 else None
+
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self._git("merge-base", "--is-ancestor", commit, of, check=False).code == 0
 

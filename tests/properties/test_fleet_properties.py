@@ -4,7 +4,7 @@ trusted contributors proposing) make every machine's memory equal."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import main_files
@@ -60,3 +60,55 @@ def kept_texts(machines, origin) -> set[str]:
     for machine in machines:
         texts.update(machine.files("finops").values())
     return texts
+
+
+EDITABLE = 5  # lines of notes.md anyone may edit; fixed lines between them keep two edits from touching
+NOTES = "".join(f"line {i}\n--\n" for i in range(EDITABLE))
+line_edit = st.tuples(st.sampled_from(range(3)), st.sampled_from(range(EDITABLE)))
+concurrent = st.lists(st.tuples(st.lists(line_edit, max_size=3), st.lists(st.sampled_from(range(3)), max_size=2)),
+                      min_size=1, max_size=3)
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, phases=(Phase.generate,),  # shrinking whole fleets takes many minutes
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=concurrent)
+def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
+    """Random line edits and new memories (a topic file and its index entry) on three machines at once: after
+    two quiet rounds every machine is equal, no added line is missing, every index holds every entry, and
+    each edit that truly overlapped another (one line edited by several) gives at most one sibling on each of
+    the two sides: the authority merging a trusted proposal and the proposer merging main back can both see it."""
+    machines, origin = make_fleet()
+    machines[0].write("finops", "notes.md", NOTES)
+    machines[0].write("finops", "MEMORY.md", "# Memory Index\n\n")
+    for _ in range(2):
+        settle(machines)
+    standing: set[str] = set()
+    entries: list[str] = []
+    overlapping = 0
+    for number, (edits, memories) in enumerate(plan):
+        editors: dict[int, set[int]] = {}
+        for who, line in edits:
+            path = machines[who].memory("finops") / "notes.md"
+            lines = path.read_text().splitlines(keepends=True)
+            standing.discard(lines[2 * line])
+            lines[2 * line] = f"line {line}: round {number} by {HOSTS[who]}\n"
+            standing.add(lines[2 * line])
+            path.write_text("".join(lines))
+            editors.setdefault(line, set()).add(who)
+        overlapping += sum(len(hosts) - 1 for hosts in editors.values())
+        for who in memories:
+            topic = f"topic-{number}-{HOSTS[who]}-{len(entries)}.md"
+            machines[who].write("finops", topic, f"what {HOSTS[who]} learned\n")
+            entries.append(f"- [{topic}]({topic}) — from {HOSTS[who]}\n")
+            index = machines[who].memory("finops") / "MEMORY.md"
+            index.write_text(index.read_text() + entries[-1])
+        settle(machines)
+    for _ in range(2):
+        settle(machines)
+    everywhere = [machine.files("finops") for machine in machines]
+    assert everywhere[0] == everywhere[1] == everywhere[2]
+    kept_lines = {line for text in kept_texts(machines, origin) for line in text.splitlines(keepends=True)}
+    assert standing <= kept_lines
+    assert all(entry in everywhere[0]["MEMORY.md"] for entry in entries)
+    assert len([name for name in everywhere[0] if ".conflict-" in name]) <= 2 * overlapping

@@ -1,0 +1,65 @@
+"""Part of the merge step: a file changed both here and on main, merged against the base (DESIGN §3).
+
+Text merges line by line with git's own `git merge-file`, MEMORY.md by entry (index_merge); a clean merge
+replaces the local file and, differing from main, is this machine's change to publish. Only overlapping edits
+(or binary content) keep the local file and put main's version beside it as a conflict sibling, once.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.fsops import atomic_write, blob_id, write_conflict_sibling
+from pipeline.journal import Written
+from pipeline.index_merge import load_limit_note, merge_index
+from pipeline.sync_rules import Action, Method, how_to_merge
+
+SCRATCH = "merge-scratch"
+
+
+def _lines(ctx: Context, base: bytes | None, main: bytes, local: bytes) -> tuple[bytes, bool]:
+    scratch = ctx.settings.state_dir / SCRATCH
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        paths = {}
+        for name, data in (("local", local), ("base", base or b""), ("main", main)):
+            paths[name] = scratch / name
+            paths[name].write_bytes(data)
+        return ctx.git.merge_file(paths["local"], paths["base"], paths["main"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", "surrogateescape")
+
+
+def merge_both(ctx: Context, target: Path, rel: str, base: bytes | None, main: bytes) -> tuple[Action, list[Written]]:
+    """Merge main into the local `target`; returns CONFLICT (a sibling was needed) or MERGED, and what was written."""
+    local = target.read_bytes()
+    method = how_to_merge(rel, base, main, local)
+    merged: bytes | None = None
+    clean = False
+    if method is Method.ENTRIES:
+        result = merge_index(_text(base), _text(main), _text(local))
+        merged, clean = result.text.encode("utf-8", "surrogateescape"), result.clean
+        for target_name in result.conflicts:
+            ctx.say(f"merge: {target}: the entry for {target_name} was edited here and on main; yours kept")
+        if note := load_limit_note(result.text):
+            ctx.say(f"merge: {target}: {note}")
+    elif method is Method.LINES:
+        merged, clean = _lines(ctx, base, main, local)
+        merged = merged if clean else None
+    written = []
+    if merged is not None and merged != local:
+        before = ctx.git.store_blob(local)  # so `undo` can bring back what this merge replaced
+        atomic_write(target, merged)
+        written.append(Written(str(target), before, blob_id(merged)))
+    if clean:
+        return Action.MERGED, written
+    sibling = write_conflict_sibling(target, main, ctx.settings.hostname)
+    if sibling:
+        written.append(Written(str(sibling), None, blob_id(main)))
+        ctx.say(f"merge: conflict in {target}: yours kept, main's version written to {sibling.name}")
+    return Action.CONFLICT, written
