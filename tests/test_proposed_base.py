@@ -19,7 +19,7 @@ NOT_MERGED = Proposed(frozenset({(PATH, "b1"), (PATH, "b2")}), {})
         (PROPOSED, "a", "m", "b1", "a", "an older proposed version is not what main last saw from here"),
         (PROPOSED, "a", "m", "c", "a", "a local edit after the proposal: measured from the base"),
         (NOT_MERGED, "a", "m", "b2", "a", "the proposal is not in main's history: the local file diverges"),
-        (PROPOSED, None, None, "b2", None, "main deleted it: no base to change"),
+        (PROPOSED, None, None, "b2", "b2", "main deleted the version it had seen from here: a peer's deletion"),
         (PROPOSED, "a", "m", None, "a", "deleted here, changed on main: the base decides"),
     ],
 )

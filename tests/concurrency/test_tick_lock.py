@@ -38,10 +38,11 @@ def test_a_second_tick_waits_and_then_runs(make_machine, origin):
     fd = hold_lock(machine)
     waiting = subprocess.Popen([sys.executable, "-m", "pipeline", "sync-now", "--wait", "60"], env=machine.env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    # its first words, once it has reached the lock (however long a loaded machine takes to get there)
+    assert waiting.stdout.readline() == "another tick is running (pid 4242); waiting for it to finish\n"
+    time.sleep(0.5)
     assert waiting.poll() is None
     os.close(fd)
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err
-    assert "another tick is running (pid 4242); waiting for it to finish" in out
     assert "push: main" in out
