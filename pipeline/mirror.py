@@ -96,10 +96,23 @@ def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
     return base.get("commit"), frozenset(base.get("keys", ()))
 
 
-def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str]) -> None:
+def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], published: str | None = None) -> None:
+    """`published`: the origin main that `commit` (a merge made here, not pushed yet) was made on."""
     # the ref keeps the commit reachable (safe from gc); the state file is what steps read
     ctx.git.update_ref(BASE_REF, commit)
-    ctx.state.write("base", {"commit": commit, "keys": sorted(keys), "time": int(time.time())})
+    record = {"commit": commit, "keys": sorted(keys), "time": int(time.time())}
+    ctx.state.write("base", {**record, "published": published} if published else record)
+
+
+def settle_base(ctx: Context, origin_main: str) -> None:
+    """A base that is a merge made here (trusted proposals) which never reached origin goes back to the main it
+    was made on. Local memory holds everything of both, so against that main the proposals' files count as this
+    machine's own changes, and nothing of them is taken for a peer's deletion."""
+    record = ctx.state.read("base", {})
+    published = record.get("published")
+    if published and not ctx.git.is_ancestor(record["commit"], origin_main):
+        write_base(ctx, published, frozenset(record.get("keys", ())))
+        ctx.say(f"fetch: the merge of {record['commit'][:12]} was never published; merging again from {published[:12]}")
 
 
 @contextmanager

@@ -66,7 +66,8 @@ def _incoming(ctx: Context, base: str | None, main: str, present: set[str], firs
 
 
 def run(ctx: Context) -> None:
-    main = ctx.state.read("fetch", {}).get("main")
+    fetched = ctx.state.read("fetch", {})
+    main = fetched.get("main")
     if main is None:
         ctx.say("merge: nothing on main yet")
         ctx.state.write("merge", {"wrote": 0})
@@ -99,7 +100,7 @@ def run(ctx: Context) -> None:
                 if action is not Action.NOTHING:
                     crash_point("merge:mid")
     journal.save(ctx.state, main, written)
-    write_base(ctx, main, set(keys))
+    write_base(ctx, main, set(keys), published=fetched.get("remote") if fetched.get("remote") != main else None)
     ctx.state.write("merge", {"wrote": len(written)})
     ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.MERGED]} merged, "
             f"{counts[Action.TRASH_LOCAL]} to trash, {counts[Action.CONFLICT]} conflicts, "
