@@ -52,11 +52,11 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
         for directory, copy in zip(dirs, copies):
             target = directory / rel
             if copy != winner:
+                # a copy edited since it was read stays as it is: the next tick reconciles it again
                 if data is None:
-                    move_to_trash(target, ctx.settings.trash_dir, local.key)
+                    writes += move_to_trash(target, ctx.settings.trash_dir, local.key, expected=copy) is not None
                 else:
-                    atomic_write(target, data)
-                writes += 1
+                    writes += atomic_write(target, data, expected=copy)
             for version in extra:
                 writes += write_conflict_sibling(target, version, ctx.settings.hostname) is not None
     if writes:
