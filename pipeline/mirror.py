@@ -17,7 +17,9 @@ from pipeline.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"
-WORKTREE_BRANCH = "worktree"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
+WORKTREE_BRANCH = "worktree"
+# state: encoded name -> the _unmapped/<encoded> subtree folded into it (or None), for every dir that joined its key
+JOINED = "joined"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
 
 
 def worktree(ctx: Context) -> Path:

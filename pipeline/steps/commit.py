@@ -10,7 +10,8 @@ from pipeline.blocked import BLOCKED_LOG
 from pipeline.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
-from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
+from pipeline.identity import UNMAPPED
+from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
@@ -130,6 +131,9 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         root, name = _split_key(key)
         base_by_root[root][name] = TreeEntry(TREE_MODE, "tree", sha, name.encode())
     merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
+    for key in _folded(ctx, keys, base):
+        by_root[UNMAPPED][key.split("/", 1)[1]] = None
+        merged_names[UNMAPPED].add(key.split("/", 1)[1])
     for key in merged:
         root, name = _split_key(key)
         merged_names.setdefault(root, set()).add(name)
@@ -141,6 +145,20 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         if entries:
             root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
     return git.mktree(root_entries)
+
+
+def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[str]:
+    """The _unmapped/<encoded> copies on the base of dirs that now map to a key and whose files joined it: the
+    snapshot leaves them out, so main keeps no orphan. A copy a peer changed since is folded again first."""
+    joined = ctx.state.read(JOINED, {}) if base else {}
+    listing = base_listing(ctx, base)["keys"] if joined else {}
+    folded = []
+    for local in keys.values():
+        for identity in local.dirs:
+            copy = f"{UNMAPPED}/{identity.encoded}"
+            if copy != local.key and listing.get(copy) is not None and listing.get(copy) == joined.get(identity.encoded):
+                folded.append(copy)
+    return folded
 
 
 def run(ctx: Context) -> None:

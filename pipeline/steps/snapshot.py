@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline import localcopy
 from pipeline.context import Context
 from pipeline.faults import crash_point
+from pipeline.join import join_new_dirs
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
@@ -129,6 +130,7 @@ def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx)
     target = worktree(ctx)
+    join_new_dirs(ctx, keys)
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
     if fan_out and not ctx.dry_run:
         with local_writes(ctx, keys):

@@ -284,6 +284,14 @@ class Git:
         return self._git("log", f"--max-count={limit}", "--format=@%H %at %an", "--name-status", "--no-renames",
                          ref, "--", *paths).out
 
+    def versions(self, ref: str, prefix: str) -> set[tuple[str, str]]:
+        """Every (path, blob id) that a file under `prefix` ever had in the history of `ref`."""
+        fields = zsplit(self._git("log", "--format=", "--raw", "--no-abbrev", "--no-renames", "-z", ref, "--",
+                                  prefix).stdout)
+        # -z --raw: ":<mode> <mode> <old> <new> <status>" then the path, as two fields
+        return {(path.decode("utf-8", "surrogateescape"), head.split()[3].decode())
+                for head, path in zip(fields[::2], fields[1::2])}
+
     def last_before(self, ref: str, when: str) -> str | None:
         """The newest commit of `ref` made before `when` (any date git understands: 2024-05-01, 2 days ago)."""
         return self._git("rev-list", "-1", f"--before={when}", ref, check=False).out.strip() or None
