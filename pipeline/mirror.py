@@ -1,6 +1,7 @@
 """The mirror repository and what the steps share about it: its work tree, this machine's keys, the base."""
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from contextlib import contextmanager
@@ -31,10 +32,10 @@ def ensure_mirror(ctx: Context) -> None:
     remote = ctx.require_remote()
     if ctx.git.exists():
         ctx.git.protect_content()  # a mirror made by an earlier version has no attributes of its own yet
-        if ctx.state.read("mirror", {}).get("remote") != remote:
+        if ctx.state.read("mirror", {}).get("remote") != remote_id(remote):
             ctx.git.set_remote(remote)
             live_tree.follow_remote(ctx, remote)
-            ctx.state.write("mirror", {"remote": remote})
+            ctx.state.write("mirror", {"remote": remote_id(remote)})
         return
     mirror = ctx.settings.mirror_dir
     if mirror.exists() and any(mirror.iterdir()):
@@ -43,8 +44,14 @@ def ensure_mirror(ctx: Context) -> None:
     # a new mirror starts from nothing: its base, snapshot and fingerprints were about the old one
     ctx.state.forget("base", "base_listing", "snapshot", "worktree", "scan", "fetch", "merge", "host_branch",
                      "duplicate_host")
-    ctx.state.write("mirror", {"remote": remote})
+    ctx.state.write("mirror", {"remote": remote_id(remote)})
     ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
+
+
+def remote_id(remote: str) -> str:
+    """What the state keeps of the remote URL: enough to see it changed, never a password it may carry. (git
+    itself keeps the URL in the mirror's config, which ensure_mirror makes readable by the user alone.)"""
+    return hashlib.sha256(remote.encode()).hexdigest()
 
 
 def load_identities(ctx: Context) -> list[Identity]:

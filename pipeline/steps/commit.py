@@ -16,7 +16,8 @@ from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
 
-ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
+ADD_DIRS_MAX = 200
+NAME_HOLDS_SECRET = "its name looks like it holds a secret"  # beyond this many changed project dirs, `git add` the whole work tree in one go
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -69,7 +70,9 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
 
         blobs = ctx.git.read_blobs([c.new_sha for c in scannable])
         for change in scannable:
-            if rules := secrets.scan(blobs[change.new_sha]):
+            if rules := secrets.scan_name(change.path.decode("utf-8")):
+                reasons[change.path] = f"{NAME_HOLDS_SECRET} ({', '.join(rules)}); rename it"
+            elif rules := secrets.scan(blobs[change.new_sha]):
                 reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
     return reasons
 
@@ -90,6 +93,10 @@ def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list
     held = [c for c in added if c.path in reasons]
     for change in held:
         path = change.path.decode("utf-8", "backslashreplace")
+        if reasons[change.path].startswith(NAME_HOLDS_SECRET):
+            from pipeline import secrets
+
+            path = secrets.shown_name(path)  # neither the log nor the output repeats the secret
         now_blocked[path] = change.new_sha
         if logged.get(path) != change.new_sha:
             record_blocked(ctx, path, reasons[change.path])

@@ -154,6 +154,8 @@ class Git:
             self._git("remote", "add", "origin", url, mutating=True)
         elif current != url:
             self._git("remote", "set-url", "origin", url, mutating=True)
+        if not self.runner.dry_run:
+            (self.repo / ".git" / "config").chmod(0o600)  # the URL may carry a password git needs
 
     def rev_parse(self, ref: str) -> str | None:
         result = self._git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
