@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.fleet.trusted import accept_trusted
+from pipeline.layout import refuse_old_layout
 from pipeline.mirror import ensure_mirror, local_keys, settle_base, write_base
 from pipeline.remote import push_refs, remote_main
 
@@ -46,6 +47,8 @@ def run(ctx: Context) -> None:
         ctx.say(f"fetch: origin/main is {sha[:12]}")
     else:
         ctx.say(f"fetch: origin/main unchanged ({sha[:12]})")
+    if ctx.git.rev_parse(sha):  # a dry run does not fetch: what it has not seen it cannot judge
+        refuse_old_layout(ctx, sha)
     if not ctx.dry_run:
         settle_base(ctx, sha)
     # a push-main role merges what it fetched plus the clean proposals of trusted hosts; the lease stays on origin's
