@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import main_files, seeded_authority
+from conftest import main_files, seeded_authority, trashed
 
 NOTES = "by-project/finops/memory/notes.md"
 
-
-def trashed(machine) -> list[str]:
-    return sorted(p.name for p in machine.trash.rglob("*") if p.is_file()) if machine.trash.exists() else []
 
 
 def test_a_moved_project_with_a_fresh_index_deletes_nothing_anywhere(make_machine, origin):

@@ -1,7 +1,7 @@
 """A local edit made while the merge runs is never replaced nor trashed: the file is checked again right before."""
 from __future__ import annotations
 
-from conftest import seeded_authority
+from conftest import seeded_authority, trashed
 
 EDITED = "edited while the merge ran\n"
 
@@ -32,4 +32,4 @@ def test_a_file_edited_right_before_a_peers_deletion_trashes_it_stays(make_machi
     laptop.tick()
     pod.tick()
     assert pod.files("finops")["gone.md"] == "old\n" + EDITED
-    assert not pod.trash.exists() or not any(p.is_file() for p in pod.trash.rglob("*"))
+    assert trashed(pod) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from conftest import authority_and, git, main_files
+from conftest import authority_and, commit_by_hand, main_files, trashed
 
 REFUSE_MAIN = """#!/bin/sh
 while read old new ref; do
@@ -25,9 +25,6 @@ def refuse_main(origin: Path, refuse: bool) -> None:
     marker.touch() if refuse else marker.unlink()
 
 
-def trashed(machine) -> list[str]:
-    return sorted(p.name for p in machine.trash.rglob("*") if p.is_file()) if machine.trash.exists() else []
-
 
 def test_a_trusted_proposal_whose_merge_was_refused_is_merged_again_and_nothing_is_trashed(make_machine, origin):
     laptop, builder = authority_and(make_machine, "build-07", "trusted")
@@ -38,12 +35,7 @@ def test_a_trusted_proposal_whose_merge_was_refused_is_merged_again_and_nothing_
     assert refused.returncode != 0 and "push of main was refused" in refused.stderr + refused.stdout
     refuse_main(origin, False)
     # main moves meanwhile, as when another machine published first
-    work = origin.parent / "person"
-    git("clone", "-q", "-b", "main", str(origin), str(work))
-    (work / "by-project" / "finops" / "memory" / "other.md").write_text("a person's note\n")
-    git("add", "-A", cwd=work)
-    git("commit", "-qm", "add by hand", cwd=work)
-    git("push", "-q", "origin", "HEAD:main", cwd=work)
+    commit_by_hand(origin, "by-project/finops/memory/other.md", "a person's note\n")
     result = laptop.tick()
     assert "was never published; merging again from" in result.stdout
     assert "merged proposal/build-07/" in result.stdout
