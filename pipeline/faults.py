@@ -27,3 +27,15 @@ def disk_full_point(path: str | os.PathLike) -> None:
     full = os.environ.get("MEMORY_MIRROR_DISK_FULL")
     if full and os.path.abspath(path).startswith(os.path.join(os.path.abspath(full), "")):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+EDITED_LINE = b"edited while the merge ran\n"
+_edited: set[str] = set()
+
+
+def edit_point(path: str | os.PathLike) -> None:
+    name = os.environ.get("MEMORY_MIRROR_EDIT_DURING")
+    if name and os.path.basename(path) == name and name not in _edited and os.path.isfile(path):
+        _edited.add(name)
+        with open(path, "ab") as handle:
+            handle.write(EDITED_LINE)

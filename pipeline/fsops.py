@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from pipeline.faults import disk_full_point
+from pipeline.faults import disk_full_point, edit_point
 from pipeline.paths import TEMP_MARKER, fit_name
 from pipeline.sync_rules import conflict_name, is_conflict_sibling_of
 
@@ -26,8 +26,21 @@ def file_id(path: Path) -> str | None:
         return None
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Readers see the old content or the new one, never a part; a crash leaves at most a temp file."""
+ANY = object()  # `expected` of a write that replaces whatever the file holds
+
+
+def still(path: Path, expected: str | None | object) -> bool:
+    """True when `path` still holds `expected` (a blob id; None: absent), checked at the last moment: a user's
+    edit made since the file was read must not be replaced."""
+    if expected is ANY:
+        return True
+    edit_point(path)
+    return file_id(path) == expected
+
+
+def atomic_write(path: Path, data: bytes, expected: str | None | object = ANY) -> bool:
+    """Readers see the old content or the new one, never a part; a crash leaves at most a temp file. With
+    `expected`, nothing is written (False) when the file no longer holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(fit_name(f".{path.name}", f"{TEMP_MARKER}{os.getpid()}"))
     try:
@@ -36,7 +49,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if not still(path, expected):
+            temp.unlink()
+            return False
         os.replace(temp, path)
+        return True
     except BaseException as exc:
         # a failed write (a full disk) leaves the target as it was and no half-written temp file beside it
         with contextlib.suppress(OSError):
@@ -46,8 +63,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def move_to_trash(path: Path, trash_dir: Path, label: str) -> Path:
-    """Move `path` under trash_dir/<label>/<time>/, keeping its name; never unlink."""
+def move_to_trash(path: Path, trash_dir: Path, label: str, expected: str | None | object = ANY) -> Path | None:
+    """Move `path` under trash_dir/<label>/<time>/, keeping its name; never unlink. With `expected`, nothing is
+    moved (None) when the file no longer holds it."""
+    if not still(path, expected):
+        return None
     target_dir = trash_dir / label / time.strftime("%Y%m%dT%H%M%S")
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / path.name

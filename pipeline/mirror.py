@@ -1,6 +1,7 @@
 """The mirror repository and what the steps share about it: its work tree, this machine's keys, the base."""
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from contextlib import contextmanager
@@ -17,7 +18,9 @@ from pipeline.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"
-WORKTREE_BRANCH = "worktree"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
+WORKTREE_BRANCH = "worktree"
+# state: encoded name -> the _unmapped/<encoded> subtree folded into it (or None), for every dir that joined its key
+JOINED = "joined"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
 
 
 def worktree(ctx: Context) -> Path:
@@ -29,10 +32,10 @@ def ensure_mirror(ctx: Context) -> None:
     remote = ctx.require_remote()
     if ctx.git.exists():
         ctx.git.protect_content()  # a mirror made by an earlier version has no attributes of its own yet
-        if ctx.state.read("mirror", {}).get("remote") != remote:
+        if ctx.state.read("mirror", {}).get("remote") != remote_id(remote):
             ctx.git.set_remote(remote)
             live_tree.follow_remote(ctx, remote)
-            ctx.state.write("mirror", {"remote": remote})
+            ctx.state.write("mirror", {"remote": remote_id(remote)})
         return
     mirror = ctx.settings.mirror_dir
     if mirror.exists() and any(mirror.iterdir()):
@@ -41,8 +44,14 @@ def ensure_mirror(ctx: Context) -> None:
     # a new mirror starts from nothing: its base, snapshot and fingerprints were about the old one
     ctx.state.forget("base", "base_listing", "snapshot", "worktree", "scan", "fetch", "merge", "host_branch",
                      "duplicate_host")
-    ctx.state.write("mirror", {"remote": remote})
+    ctx.state.write("mirror", {"remote": remote_id(remote)})
     ctx.say(f"mirror: {'would create' if ctx.dry_run else 'created'} {mirror} (origin {ctx.settings.masked_remote})")
+
+
+def remote_id(remote: str) -> str:
+    """What the state keeps of the remote URL: enough to see it changed, never a password it may carry. (git
+    itself keeps the URL in the mirror's config, which ensure_mirror makes readable by the user alone.)"""
+    return hashlib.sha256(remote.encode()).hexdigest()
 
 
 def load_identities(ctx: Context) -> list[Identity]:
@@ -96,10 +105,23 @@ def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
     return base.get("commit"), frozenset(base.get("keys", ()))
 
 
-def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str]) -> None:
+def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], published: str | None = None) -> None:
+    """`published`: the origin main that `commit` (a merge made here, not pushed yet) was made on."""
     # the ref keeps the commit reachable (safe from gc); the state file is what steps read
     ctx.git.update_ref(BASE_REF, commit)
-    ctx.state.write("base", {"commit": commit, "keys": sorted(keys), "time": int(time.time())})
+    record = {"commit": commit, "keys": sorted(keys), "time": int(time.time())}
+    ctx.state.write("base", {**record, "published": published} if published else record)
+
+
+def settle_base(ctx: Context, origin_main: str) -> None:
+    """A base that is a merge made here (trusted proposals) which never reached origin goes back to the main it
+    was made on. Local memory holds everything of both, so against that main the proposals' files count as this
+    machine's own changes, and nothing of them is taken for a peer's deletion."""
+    record = ctx.state.read("base", {})
+    published = record.get("published")
+    if published and not ctx.git.is_ancestor(record["commit"], origin_main):
+        write_base(ctx, published, frozenset(record.get("keys", ())))
+        ctx.say(f"fetch: the merge of {record['commit'][:12]} was never published; merging again from {published[:12]}")
 
 
 @contextmanager

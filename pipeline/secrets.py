@@ -6,9 +6,11 @@ from typing import Callable
 
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
 from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.plugins.openai import OpenAIDetector
 from detect_secrets.plugins.private_key import PrivateKeyDetector
 from detect_secrets.plugins.slack import SlackDetector
@@ -46,7 +48,19 @@ _RULES: tuple[tuple[str, re.Pattern[str], Callable[[str], bool] | None], ...] = 
         r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
         re.DOTALL), None),
     *(("private key", pattern, None) for pattern in PrivateKeyDetector.denylist),  # adds PuTTY and SSH2 markers
+    ("password in a URL", BasicAuthDetector.denylist[0], None),
+    # detect-secrets' basic-auth pattern stops at URL punctuation, which passwords are full of (`S3cr3t!`)
+    ("password in a URL", re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:[^\s/@]+@[^\s@]"), None),
 )
+
+KEYWORD = "keyword assignment"
+_KEYWORD = KeywordDetector()
+# the keyword detector's YAML/INI form reads `password: x` and `secret = x` as notes write them; it runs only on
+# lines that name a secret at all (its own scan of every line is ~100x slower)
+_KEYWORD_LINE = re.compile(r"^.*(?:pass|pwd|secret|token|key|auth|cred).*$", re.IGNORECASE | re.MULTILINE)
+_KEYWORD_FILE = "notes.yaml"
+# prose says "the password: ask the team lead"; a credential is one token, not a placeholder like <x> or ${X}
+_KEYWORD_VALUE = re.compile(r"[^\s<>${}*]{6,}")
 
 # High entropy: detect-secrets only looks inside quotes (code), but notes hold secrets bare, so candidates are
 # runs of base64 characters anywhere, judged by detect-secrets' entropy at its default limits (4.5, 3.0).
@@ -66,6 +80,8 @@ _MIN_LENGTH = 20
 _SEPARATOR_EVERY = 12
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:([^\s/?#@]*)@)?[^\s?#]*([?#]\S*)?")
 _RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{_MIN_LENGTH},}}")  # without '=', `KEY=value` is two runs; padding adds nothing
+# an image inlined in markdown is random by nature and holds no credential
+_DATA_IMAGE = re.compile(r"data:image/[\w.+-]+;base64,[A-Za-z0-9+/=]+")
 _SEPARATOR = re.compile(r"[-_/]")
 _HEX_ID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -94,10 +110,26 @@ def scan(data: bytes) -> list[str]:
             if is_valid is None or is_valid(match[0]):
                 found.add(name)
                 spans.append((match.start(), _TOKEN_TAIL.match(text, match.end()).end()))
-    # a secret a rule named is not reported again as a high-entropy string
+    # a secret a rule named is not reported again as a high-entropy string, nor as a keyword's value
     if _has_high_entropy(_blank(text, spans) if spans else text):
         found.add(HIGH_ENTROPY)
+    if not found and any(_KEYWORD_VALUE.fullmatch(candidate.secret_value or "")
+                         for line in _KEYWORD_LINE.findall(text)
+                         for candidate in _KEYWORD.analyze_line(filename=_KEYWORD_FILE, line=line, line_number=0)):
+        found.add(KEYWORD)
     return sorted(found)
+
+
+def scan_name(path: str) -> list[str]:
+    """The rules a file's path matches (a token pasted into a name): the name is published like the content."""
+    return scan(path.replace("/", " ").encode())
+
+
+def shown_name(path: str) -> str:
+    """`path` with its last part cut to its first characters, for a path that holds a secret: said to the user,
+    the whole name would publish what it holds."""
+    folder, _, name = path.rpartition("/")
+    return f"{folder}/{name[:4]}…" if folder else f"{name[:4]}…"
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -112,6 +144,7 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _has_high_entropy(text: str) -> bool:
+    text = _DATA_IMAGE.sub(" ", text)
     text = _URL.sub(lambda match: f" {match[1] or ''} {match[2] or ''} ", text)
     if any(_is_random(piece) for run in _RUN.findall(text) for piece in _RUN.findall(_HEX_ID.sub(" ", run))):
         return True

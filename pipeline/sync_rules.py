@@ -44,6 +44,17 @@ def decide(base: str | None, main: str | None, local: str | None) -> Action:
     return Action.CONFLICT
 
 
+def join_decision(main: str | None, local: str | None, earlier: bool) -> Action:
+    """A project dir new to this mirror meets main's version of a file as a new machine would: main's is written
+    unless the dir holds something else; an older version main had (`earlier`: a dir that comes back) is no
+    edit of its own; anything else is merged with no base. A file only the dir has is kept: nothing is deleted."""
+    if main == local or main is None:
+        return Action.NOTHING
+    if local is None or earlier:
+        return Action.WRITE_MAIN
+    return Action.CONFLICT
+
+
 def is_binary(data: bytes | None) -> bool:
     return data is not None and b"\0" in data[:BINARY_SNIFF_BYTES]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +181,22 @@ def main_files(origin: Path, ref: str = "main") -> dict[str, str]:
     commit = git("rev-parse", f"{ref}^{{commit}}", cwd=origin).strip()
     names = git("-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", commit, cwd=origin).splitlines()
     return {name: git("show", f"{commit}:{name}", cwd=origin) for name in names}
+
+
+def commit_by_hand(origin: Path, path: str, text: str) -> None:
+    """A person (or a merged PR) puts `text` at `path` on origin's main, from a clone of their own."""
+    work = Path(tempfile.mkdtemp(prefix="person-", dir=origin.parent))
+    git("clone", "-q", "-b", "main", str(origin), str(work / "clone"))
+    (work / "clone" / path).parent.mkdir(parents=True, exist_ok=True)
+    (work / "clone" / path).write_text(text)
+    git("add", "-A", cwd=work / "clone")
+    git("commit", "-qm", "edit by hand", cwd=work / "clone")
+    git("push", "-q", "origin", "HEAD:main", cwd=work / "clone")
+
+
+def trashed(machine: Machine) -> list[str]:
+    """The names of the files in a machine's trash."""
+    return sorted(p.name for p in machine.trash.rglob("*") if p.is_file()) if machine.trash.exists() else []
 
 
 def every_path_on(origin: Path) -> set[str]:

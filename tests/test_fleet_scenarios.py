@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 
-from conftest import Machine, encode, every_path_on, git, main_files, origin_refs, seeded_authority
+from conftest import Machine, commit_by_hand, encode, every_path_on, git, main_files, origin_refs, seeded_authority
 from pipeline.paths import is_mirror_path
 
 
@@ -205,12 +205,7 @@ def test_authority_lease_invalidated_loses_nothing_and_next_tick_succeeds(fleet,
     laptop.write("finops", "MEMORY.md", "v2\n")
     # the tick up to resnapshot, then a peer's PR lands on main, then the push step alone
     laptop.doit("tick:resnapshot")
-    peer = origin.parent / "peer"
-    git("clone", "-q", "-b", "main", str(origin), str(peer))
-    (peer / "by-project" / "finops" / "memory" / "peer.md").write_text("from a merged PR\n")
-    git("add", "-A", cwd=peer)
-    git("commit", "-qm", "peer PR", cwd=peer)
-    git("push", "-q", "origin", "HEAD:main", cwd=peer)
+    commit_by_hand(origin, "by-project/finops/memory/peer.md", "from a merged PR\n")
     result = laptop.doit("-s", "tick:push")
     assert "authority push lease invalidated" in result.stdout
     assert "authority push lease invalidated" in (laptop.agentihooks / "logs" / "sync-daemon.log").read_text()

@@ -56,3 +56,35 @@ def test_dry_run_changes_nothing_and_confirm_keeps_every_file(make_machine, orig
     local = laptop.files("finops")
     assert local["MEMORY.md"] == "this machine's current text\n"
     assert "old text of a project this machine has\n" in local.values()
+
+
+def test_a_tick_against_a_v2_main_refuses_with_one_line_and_publishes_nothing(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "this machine's current text\n")
+    v2_remote(origin, laptop)
+    before = origin_refs(origin)
+    result = laptop.run("sync-now")
+    assert result.returncode != 0
+    assert ("origin's main is in the v1/v2 layout (2 project dir(s) at its root, such as -home-someone-gone): run "
+            "`memory-sync migrate-layout` first; nothing was published.") in result.stderr
+    assert origin_refs(origin) == before
+
+
+def test_the_dry_run_writes_nothing_and_a_migrated_main_is_left_alone(make_machine, origin):
+    laptop = make_machine("laptop", "authority")
+    laptop.project("finops")
+    laptop.write("finops", "MEMORY.md", "this machine's current text\n")
+    v2_remote(origin, laptop)
+    plan = laptop.run("migrate-layout", check=True)
+    assert "dry run: nothing changed" in plan.stdout
+    assert not laptop.mirror.exists()
+    laptop.run("sync-now")  # refused, but the snapshot is made
+    laptop.run("migrate-layout", "--confirm", check=True)
+    refs = origin_refs(origin)
+    again = laptop.run("migrate-layout", "--confirm", check=True)
+    assert "is already in the by-project layout; nothing to do." in again.stdout
+    assert origin_refs(origin) == refs
+    mirror_refs = git("for-each-ref", cwd=laptop.mirror)
+    assert laptop.run("migrate-layout", check=True).stdout.count("nothing to do") == 1
+    assert git("for-each-ref", cwd=laptop.mirror) == mirror_refs

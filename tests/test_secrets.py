@@ -9,7 +9,7 @@ import string
 
 import pytest
 
-from pipeline.secrets import scan
+from pipeline.secrets import scan, scan_name, shown_name
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
@@ -79,7 +79,12 @@ POSITIVE = [
     ("private key", pem_block("ENCRYPTED")),
     ("high-entropy string", "staging deploy secret: " + base64.b64encode(random.Random("b64").randbytes(30)).decode()),
     ("high-entropy string", "WEBHOOK_SIGNING_KEY=" + fake(64, HEX)),
-    ("high-entropy string", "clone with https://deploy:" + fake(40) + "@git.example.com/notes.git"),
+    ("password in a URL", "clone with https://deploy:" + fake(40) + "@git.example.com/notes.git"),
+    ("password in a URL", "prod db: postgres://admin:" + "S3cr3tPassw0rd!" + "@db:5432/prod"),
+    ("password in a URL", "redis://:" + "hunter2hunter2" + "@cache.internal:6379/0"),
+    ("keyword assignment", "password: " + "hunter2hunter2"),
+    ("keyword assignment", "db_secret = " + "correct-horse-battery"),
+    ("keyword assignment", "  api_key: '" + "k3y" + "value9'"),
     ("high-entropy string", "callback https://app.example.com/cb#access_token=" + fake(48, URLSAFE)),
 ]
 
@@ -120,6 +125,13 @@ NEGATIVE = {
     "command line": "MEMORY_MIRROR_REMOTE=git@github.com:acme/claude-memory-mirror.git memory-sync sync-now --no-wait",
     "placeholder key": "set ANTHROPIC_API_KEY=<your key> and OPENAI_API_KEY=... in ~/.agentihooks/.env",
     "commit under a secret-free key": f"last_synced_commit: {SHA1}",
+    "GitHub blob URL": f"see https://github.com/acme/memory-mirror/blob/{SHA1}/pipeline/secrets.py#L40-L52",
+    "base64 image in markdown": "![chart](data:image/png;base64,"
+                                + base64.b64encode(random.Random("png").randbytes(90)).decode() + ")",
+    "prose with the word password": "Remember: the password policy requires rotation every 90 days, and the "
+                                    "password: ask the team lead for it. Password: <redacted>",
+    "keyword with a placeholder": "db_password=${DB_PASSWORD} and token: ***",
+    "URL with a user only": "clone git@github.com:acme/x.git or https://alice@git.example.com/x.git",
     "long sentence": " ".join(["the mirror keeps memory files in sync across laptops servers and pods"] * 40) + ".",
 }
 
@@ -144,3 +156,20 @@ def test_binary_without_secrets_passes():
     assert scan(bytes(range(256)) * 8) == []
 
 
+
+
+NAMES = {
+    "by-project/finops/memory/" + "gh" + "p_" + fake(36, seed="name") + ".md": ["GitHub token"],
+    "by-project/finops/memory/feedback_testing.md": [],
+    f"by-project/finops/memory/notes-{SHA1}.md": [],
+    "by-project/finops/memory/2024-05-01_123e4567-e89b-12d3-a456-426614174000.md": [],
+}
+
+
+@pytest.mark.parametrize(("path", "rules"), NAMES.items(), ids=range(len(NAMES)))
+def test_a_file_name_is_scanned_like_its_content(path, rules):
+    assert scan_name(path) == rules
+
+
+def test_a_name_that_holds_a_secret_is_shown_cut_short():
+    assert shown_name("by-project/finops/memory/" + "gh" + "p_" + fake(36) + ".md") == "by-project/finops/memory/ghp_…"

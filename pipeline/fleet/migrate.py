@@ -14,6 +14,7 @@ from pipeline import daemon
 from pipeline.context import MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.propose import PROPOSAL_PREFIX
+from pipeline.fleet.sweep import working_repo
 from pipeline.identity import UNMAPPED
 from pipeline.paths import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME, is_memory_relpath
 from pipeline.remote import check_remote, push_refs
@@ -70,15 +71,20 @@ def migrate(ctx: Context, confirm: bool = False) -> None:
     if old_main is None:
         raise FatalError("origin has no main: there is nothing to migrate. `memory-sync install` seeds a new one.")
     snapshot = ctx.state.read("snapshot", {}).get("commit")
-    if not snapshot:
+    if not snapshot and confirm:
         raise FatalError("nothing snapshotted yet: run `memory-sync sync-now` first.")
     prefixes = [f"refs/heads/{ctx.settings.prefix}/*", f"refs/heads/{PROPOSAL_PREFIX}/*"]
-    branches = sorted(ctx.git.ls_remote("origin", *prefixes))
-    ctx.git.fetch(f"+{MAIN}:{SCRATCH}", scratch=True)
-    old = old_layout_files(ctx.git.ls_tree(SCRATCH, recursive=True))
+    with working_repo(ctx, scratch=not confirm) as reader:  # a dry run reads origin without touching the mirror
+        branches = sorted(reader.git.ls_remote("origin", *prefixes))
+        reader.git.fetch(f"+{MAIN}:{SCRATCH}", scratch=True)
+        old = old_layout_files(reader.git.ls_tree(SCRATCH, recursive=True))
+    if not old:
+        ctx.say(f"migrate-layout: main ({old_main[:12]}) is already in the by-project layout; nothing to do.")
+        return
     identities = fresh_identities(ctx)
     keys = {identity.encoded: identity.key for identity in identities}
-    mine = {e.path: (e.mode, e.sha) for e in ctx.git.ls_tree(snapshot, recursive=True)}
+    # a dry run plans without a snapshot of its own when there is none: it may not write one
+    mine = {e.path: (e.mode, e.sha) for e in ctx.git.ls_tree(snapshot, recursive=True)} if snapshot else {}
     entries, per_key, siblings = plan_tree(mine, old, keys, ctx.settings.hostname, int(time.time()))
     unmapped = sorted({encoded for encoded, _, _ in old.values() if encoded not in keys})
     ctx.say(f"migrate-layout: {len(old)} files in the old layout on main ({old_main[:12]})")

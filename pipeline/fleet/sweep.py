@@ -51,9 +51,10 @@ def _idle_days(ctx: Context, given: str | None) -> int:
 
 
 @contextmanager
-def _working_repo(ctx: Context) -> Iterator[Context]:
-    """The mirror when this machine has one; else (a cron job on an ops box) a scratch repo, gone afterwards."""
-    if ctx.git.exists():
+def working_repo(ctx: Context, scratch: bool = False) -> Iterator[Context]:
+    """The mirror when this machine has one; else (a cron job on an ops box), or when asked (a plan that may not
+    write), a scratch repo, gone afterwards."""
+    if ctx.git.exists() and not scratch:
         yield ctx
         return
     with tempfile.TemporaryDirectory(prefix="memory-mirror-sweep-") as scratch:
@@ -75,7 +76,7 @@ def sweep(ctx: Context, idle_days: str | None = None) -> None:
             "Run it on a contributor or the authority."
         )
     days = _idle_days(ctx, idle_days)
-    with _working_repo(ctx) as repo:
+    with working_repo(ctx) as repo:
         _sweep(repo, days)
 
 

@@ -33,7 +33,11 @@ def proposal_host(ref: str) -> str | None:
 
 
 def accept_trusted(ctx: Context, main: str) -> str:
-    """Merge the clean proposals of rostered hosts into `main` locally; returns the new main (or `main`)."""
+    """Merge the clean proposals of rostered hosts into `main` locally; returns the new main (or `main`).
+
+    Nothing here records a merge: a proposal counts as merged once origin's main holds it (the next tick sees
+    it as an ancestor), so a push of main that is refused or never made loses nothing.
+    """
     handled = ctx.state.read("proposals", {})
     candidates = []
     for ref, sha in sorted(remote_refs(ctx).items()):
@@ -48,7 +52,10 @@ def accept_trusted(ctx: Context, main: str) -> str:
     for ref, sha, host, role in candidates:
         branch = ref[len("refs/heads/"):]
         if ctx.git.is_ancestor(sha, current):
-            handled[sha] = "merged"
+            # recorded only against what origin holds: a merge made on this tick is not published yet, and
+            # when its push is refused the next tick merges the proposal again
+            if ctx.git.is_ancestor(sha, main):
+                handled[sha] = "merged"
             continue
         tree = ctx.git.merge_trees(current, sha)
         foreign = _foreign_paths(ctx, current, tree) if tree else []
@@ -58,7 +65,6 @@ def accept_trusted(ctx: Context, main: str) -> str:
             handled[sha] = f"left:{main}"
             continue
         current = ctx.git.commit_tree(tree, f"Merge {branch} (trusted host {host}, role {role})", [current, sha])
-        handled[sha] = "merged"
         ctx.say(f"fetch: merged {branch} from trusted host {host} (role {role})")
     ctx.state.write("proposals", handled)
     return current

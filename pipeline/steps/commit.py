@@ -10,12 +10,14 @@ from pipeline.blocked import BLOCKED_LOG
 from pipeline.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
-from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
+from pipeline.identity import UNMAPPED
+from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
 
-ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
+ADD_DIRS_MAX = 200
+NAME_HOLDS_SECRET = "its name looks like it holds a secret"  # beyond this many changed project dirs, `git add` the whole work tree in one go
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -68,7 +70,9 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
 
         blobs = ctx.git.read_blobs([c.new_sha for c in scannable])
         for change in scannable:
-            if rules := secrets.scan(blobs[change.new_sha]):
+            if rules := secrets.scan_name(change.path.decode("utf-8")):
+                reasons[change.path] = f"{NAME_HOLDS_SECRET} ({', '.join(rules)}); rename it"
+            elif rules := secrets.scan(blobs[change.new_sha]):
                 reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
     return reasons
 
@@ -89,6 +93,10 @@ def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list
     held = [c for c in added if c.path in reasons]
     for change in held:
         path = change.path.decode("utf-8", "backslashreplace")
+        if reasons[change.path].startswith(NAME_HOLDS_SECRET):
+            from pipeline import secrets
+
+            path = secrets.shown_name(path)  # neither the log nor the output repeats the secret
         now_blocked[path] = change.new_sha
         if logged.get(path) != change.new_sha:
             record_blocked(ctx, path, reasons[change.path])
@@ -130,6 +138,9 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         root, name = _split_key(key)
         base_by_root[root][name] = TreeEntry(TREE_MODE, "tree", sha, name.encode())
     merged_names: dict[str, set[str]] = {root: set() for root in KEY_ROOTS}
+    for key in _folded(ctx, keys, base):
+        by_root[UNMAPPED][key.split("/", 1)[1]] = None
+        merged_names[UNMAPPED].add(key.split("/", 1)[1])
     for key in merged:
         root, name = _split_key(key)
         merged_names.setdefault(root, set()).add(name)
@@ -141,6 +152,20 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         if entries:
             root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
     return git.mktree(root_entries)
+
+
+def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[str]:
+    """The _unmapped/<encoded> copies on the base of dirs that now map to a key and whose files joined it: the
+    snapshot leaves them out, so main keeps no orphan. A copy a peer changed since is folded again first."""
+    joined = ctx.state.read(JOINED, {}) if base else {}
+    listing = base_listing(ctx, base)["keys"] if joined else {}
+    folded = []
+    for local in keys.values():
+        for identity in local.dirs:
+            copy = f"{UNMAPPED}/{identity.encoded}"
+            if copy != local.key and listing.get(copy) is not None and listing.get(copy) == joined.get(identity.encoded):
+                folded.append(copy)
+    return folded
 
 
 def run(ctx: Context) -> None:

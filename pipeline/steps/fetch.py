@@ -1,9 +1,17 @@
-"""fetch: read origin/main; a role that may seed creates main from this machine when origin has none."""
+"""fetch: read origin/main; a role that may seed creates main from this machine when origin has none.
+
+Published first, recorded after: every record of what origin holds (the base, a proposal as merged, the
+host branch as pushed, this machine's last proposal) is written only after the push that published it
+succeeded. The one record written ahead is the base of a push-main role after it merged trusted proposals;
+it says which main it was made on, and `settle_base` takes it back there when the merge never reached
+origin. tests/test_published_first.py refuses every push of main on origin and checks each of these.
+"""
 from __future__ import annotations
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.fleet.trusted import accept_trusted
-from pipeline.mirror import ensure_mirror, local_keys, write_base
+from pipeline.layout import refuse_old_layout
+from pipeline.mirror import ensure_mirror, local_keys, settle_base, write_base
 from pipeline.remote import push_refs, remote_main
 
 
@@ -39,6 +47,10 @@ def run(ctx: Context) -> None:
         ctx.say(f"fetch: origin/main is {sha[:12]}")
     else:
         ctx.say(f"fetch: origin/main unchanged ({sha[:12]})")
+    if ctx.git.rev_parse(sha):  # a dry run does not fetch: what it has not seen it cannot judge
+        refuse_old_layout(ctx, sha)
+    if not ctx.dry_run:
+        settle_base(ctx, sha)
     # a push-main role merges what it fetched plus the clean proposals of trusted hosts; the lease stays on origin's
     main = accept_trusted(ctx, sha) if ctx.role.pushes_main else sha
     ctx.state.write("fetch", {"main": main, "remote": sha})

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline import journal
 from pipeline.context import Context
 from pipeline.faults import crash_point
-from pipeline.fsops import atomic_write, file_id, is_inside, move_to_trash
+from pipeline.fsops import atomic_write, blob_id, is_inside, move_to_trash
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
 from pipeline.journal import Written
@@ -19,6 +19,7 @@ from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, decide
 
 REGULAR_MODES = ("100644", "100755")
+REPLACE_ATTEMPTS = 3  # a file edited again at each attempt is left as it is until the next tick
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def _incoming(ctx: Context, base: str | None, main: str, present: set[str], firs
 
 
 def run(ctx: Context) -> None:
-    main = ctx.state.read("fetch", {}).get("main")
+    fetched = ctx.state.read("fetch", {})
+    main = fetched.get("main")
     if main is None:
         ctx.say("merge: nothing on main yet")
         ctx.state.write("merge", {"wrote": 0})
@@ -99,7 +101,7 @@ def run(ctx: Context) -> None:
                 if action is not Action.NOTHING:
                     crash_point("merge:mid")
     journal.save(ctx.state, main, written)
-    write_base(ctx, main, set(keys))
+    write_base(ctx, main, set(keys), published=fetched.get("remote") if fetched.get("remote") != main else None)
     ctx.state.write("merge", {"wrote": len(written)})
     ctx.say(f"merge: {main[:12]}: {counts[Action.WRITE_MAIN]} written, {counts[Action.MERGED]} merged, "
             f"{counts[Action.TRASH_LOCAL]} to trash, {counts[Action.CONFLICT]} conflicts, "
@@ -156,18 +158,37 @@ def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes
         ctx.say(f"merge: skipped {item.key}/{MEMORY}/{item.rel} from main: the {kind} {blocker} is in its way; "
                 "rename one of the two")
         return Action.NOTHING
-    local = file_id(target)
-    base = proposed.base_for(f"{item.key}/{MEMORY}/{item.rel}", item.base, item.main, local)
-    action = decide(base, item.main, local)
-    if action is Action.WRITE_MAIN:
-        atomic_write(target, blobs[item.main])
-        written.append(Written(str(target), local, item.main))
-    elif action is Action.TRASH_LOCAL:
-        moved = move_to_trash(target, ctx.settings.trash_dir, item.key)
-        written.append(Written(str(target), base, None, str(moved)))
-        ctx.log.info("merge: %s deleted on main; local copy moved to %s", target, moved)
-    elif action is Action.CONFLICT:
-        base_text = ctx.git.read_blobs([base])[base] if base else None
-        action, merged = merge_both(ctx, target, item.rel, base_text, blobs[item.main])
-        written += merged
-    return action
+    # each replacement re-checks the file at the last moment; one edited meanwhile is read again and decided
+    # anew, which makes it changed on both sides
+    for _ in range(REPLACE_ATTEMPTS):
+        local_bytes = _read(target)
+        local = None if local_bytes is None else blob_id(local_bytes)
+        base = proposed.base_for(f"{item.key}/{MEMORY}/{item.rel}", item.base, item.main, local)
+        action = decide(base, item.main, local)
+        if action is Action.WRITE_MAIN:
+            if not atomic_write(target, blobs[item.main], expected=local):
+                continue
+            written.append(Written(str(target), local, item.main))
+        elif action is Action.TRASH_LOCAL:
+            moved = move_to_trash(target, ctx.settings.trash_dir, item.key, expected=local)
+            if moved is None:
+                continue
+            written.append(Written(str(target), base, None, str(moved)))
+            ctx.log.info("merge: %s deleted on main; local copy moved to %s", target, moved)
+        elif action is Action.CONFLICT:
+            base_text = ctx.git.read_blobs([base])[base] if base else None
+            outcome = merge_both(ctx, target, item.rel, base_text, blobs[item.main], local_bytes)
+            if outcome is None:
+                continue
+            action, merged = outcome
+            written += merged
+        return action
+    ctx.say(f"merge: {target} kept changing while it was merged; yours kept, main's version is merged next tick")
+    return Action.KEEP_LOCAL
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None

@@ -35,9 +35,10 @@ def _text(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", "surrogateescape")
 
 
-def merge_both(ctx: Context, target: Path, rel: str, base: bytes | None, main: bytes) -> tuple[Action, list[Written]]:
-    """Merge main into the local `target`; returns CONFLICT (a sibling was needed) or MERGED, and what was written."""
-    local = target.read_bytes()
+def merge_both(ctx: Context, target: Path, rel: str, base: bytes | None, main: bytes,
+               local: bytes) -> tuple[Action, list[Written]] | None:
+    """Merge main into the local `target` (which held `local`); returns CONFLICT (a sibling was needed) or MERGED,
+    and what was written; None, with nothing written, when the file changed again before it could be replaced."""
     method = how_to_merge(rel, base, main, local)
     merged: bytes | None = None
     clean = False
@@ -53,8 +54,9 @@ def merge_both(ctx: Context, target: Path, rel: str, base: bytes | None, main: b
         merged = merged if clean else None
     written = []
     if merged is not None and merged != local:
+        if not atomic_write(target, merged, expected=blob_id(local)):
+            return None
         before = ctx.git.store_blob(local)  # so `undo` can bring back what this merge replaced
-        atomic_write(target, merged)
         written.append(Written(str(target), before, blob_id(merged)))
     if clean:
         return Action.MERGED, written

@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline import localcopy
 from pipeline.context import Context
 from pipeline.faults import crash_point
+from pipeline.join import join_new_dirs
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
@@ -52,11 +53,11 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
         for directory, copy in zip(dirs, copies):
             target = directory / rel
             if copy != winner:
+                # a copy edited since it was read stays as it is: the next tick reconciles it again
                 if data is None:
-                    move_to_trash(target, ctx.settings.trash_dir, local.key)
+                    writes += move_to_trash(target, ctx.settings.trash_dir, local.key, expected=copy) is not None
                 else:
-                    atomic_write(target, data)
-                writes += 1
+                    writes += atomic_write(target, data, expected=copy)
             for version in extra:
                 writes += write_conflict_sibling(target, version, ctx.settings.hostname) is not None
     if writes:
@@ -129,6 +130,7 @@ def run(ctx: Context) -> None:
     ensure_mirror(ctx)
     keys = local_keys(ctx)
     target = worktree(ctx)
+    join_new_dirs(ctx, keys)
     fan_out = [local for local in keys.values() if len(local.dirs) > 1]
     if fan_out and not ctx.dry_run:
         with local_writes(ctx, keys):

@@ -154,6 +154,8 @@ class Git:
             self._git("remote", "add", "origin", url, mutating=True)
         elif current != url:
             self._git("remote", "set-url", "origin", url, mutating=True)
+        if not self.runner.dry_run:
+            (self.repo / ".git" / "config").chmod(0o600)  # the URL may carry a password git needs
 
     def rev_parse(self, ref: str) -> str | None:
         result = self._git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
@@ -283,6 +285,14 @@ class Git:
         `<status>\t<path>` per file it changed."""
         return self._git("log", f"--max-count={limit}", "--format=@%H %at %an", "--name-status", "--no-renames",
                          ref, "--", *paths).out
+
+    def versions(self, ref: str, prefix: str) -> set[tuple[str, str]]:
+        """Every (path, blob id) that a file under `prefix` ever had in the history of `ref`."""
+        fields = zsplit(self._git("log", "--format=", "--raw", "--no-abbrev", "--no-renames", "-z", ref, "--",
+                                  prefix).stdout)
+        # -z --raw: ":<mode> <mode> <old> <new> <status>" then the path, as two fields
+        return {(path.decode("utf-8", "surrogateescape"), head.split()[3].decode())
+                for head, path in zip(fields[::2], fields[1::2])}
 
     def last_before(self, ref: str, when: str) -> str | None:
         """The newest commit of `ref` made before `when` (any date git understands: 2024-05-01, 2 days ago)."""

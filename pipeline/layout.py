@@ -1,0 +1,30 @@
+"""Which layout main is in: a v1/v2 main keeps Claude's project dirs at its root (<encoded>/memory/...), which a
+tick must never build on (its snapshot would leave every old file out); only migrate-layout moves it."""
+from __future__ import annotations
+
+from pipeline.context import Context
+from pipeline.errors import FatalError
+from pipeline.paths import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME
+from pipeline.tools.git import TreeEntry
+
+TREE_MODE = "040000"
+
+
+def old_layout_candidates(root: list[TreeEntry]) -> list[str]:
+    """Root dirs of main that may be v1/v2 project dirs; a user's own root files and dot-dirs (README, .github/)
+    are not. Pure."""
+    names = [entry.path.decode("utf-8", "surrogateescape") for entry in root if entry.mode == TREE_MODE]
+    return [name for name in names if name not in KEY_ROOTS and not name.startswith(".")
+            and PROJECT_DIR_NAME.match(name)]
+
+
+def refuse_old_layout(ctx: Context, main: str) -> None:
+    """Stop the tick, before anything is published, when `main` holds <encoded>/memory/ at its root."""
+    candidates = old_layout_candidates(ctx.git.ls_tree(main))
+    if not candidates:
+        return
+    old = [entry.path.decode("utf-8", "surrogateescape").split("/")[0]
+           for entry in ctx.git.ls_tree(main, *(f"{name}/{MEMORY}" for name in candidates))]
+    if old:
+        raise FatalError(f"origin's main is in the v1/v2 layout ({len(old)} project dir(s) at its root, such as "
+                         f"{old[0]}): run `memory-sync migrate-layout` first; nothing was published.")
