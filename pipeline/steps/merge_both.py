@@ -2,7 +2,8 @@
 
 Text merges line by line with git's own `git merge-file`, MEMORY.md by entry (index_merge); a clean merge
 replaces the local file and, differing from main, is this machine's change to publish. Only overlapping edits
-(or binary content) keep the local file and put main's version beside it as a conflict sibling, once.
+(or binary content) put main's version beside it as a conflict sibling, once; where they overlap the local file
+keeps its own lines, and takes main's edits everywhere else.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pipeline.sync_rules import Action, Method, how_to_merge
 SCRATCH = "merge-scratch"
 
 
-def _lines(ctx: Context, base: bytes | None, main: bytes, local: bytes) -> tuple[bytes, bool]:
+def _lines(ctx: Context, base: bytes | None, main: bytes, local: bytes, ours: bool = False) -> tuple[bytes, bool]:
     scratch = ctx.settings.state_dir / SCRATCH
     scratch.mkdir(parents=True, exist_ok=True)
     try:
@@ -26,7 +27,7 @@ def _lines(ctx: Context, base: bytes | None, main: bytes, local: bytes) -> tuple
         for name, data in (("local", local), ("base", base or b""), ("main", main)):
             paths[name] = scratch / name
             paths[name].write_bytes(data)
-        return ctx.git.merge_file(paths["local"], paths["base"], paths["main"])
+        return ctx.git.merge_file(paths["local"], paths["base"], paths["main"], ours=ours)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -51,7 +52,10 @@ def merge_both(ctx: Context, target: Path, rel: str, base: bytes | None, main: b
             ctx.say(f"merge: {target}: {note}")
     elif method is Method.LINES:
         merged, clean = _lines(ctx, base, main, local)
-        merged = merged if clean else None
+        if not clean:
+            # where the edits overlap the local file keeps its own lines (main's are in the sibling); main's other
+            # edits still come in, so publishing this file later does not take them back out of main
+            merged, _ = _lines(ctx, base, main, local, ours=True)
     written = []
     if merged is not None and merged != local:
         if not atomic_write(target, merged, expected=blob_id(local)):

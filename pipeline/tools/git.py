@@ -267,10 +267,11 @@ class Git:
     def has_commit(self, sha: str) -> bool:
         return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
 
-    def merge_file(self, local: Path, base: Path, main: Path) -> tuple[bytes, bool]:
-        """git's own line merge of three files: (the merged text, True when no edits overlap)."""
-        result = self._git("merge-file", "-p", "-q", "-L", "local", "-L", "base", "-L", "main",
-                           str(local), str(base), str(main), check=False)
+    def merge_file(self, local: Path, base: Path, main: Path, ours: bool = False) -> tuple[bytes, bool]:
+        """git's own line merge of three files: (the merged text, True when no edits overlap). `ours`: where
+        edits overlap, the text takes local's side instead of conflict markers."""
+        result = self._git("merge-file", "-p", "-q", *(["--ours"] if ours else []), "-L", "local", "-L", "base",
+                           "-L", "main", str(local), str(base), str(main), check=False)
         if not 0 <= result.code < 128:
             raise CalledProcessError(("git", "merge-file", str(local), str(base), str(main)), result.code,
                                      result.stdout, result.stderr)
