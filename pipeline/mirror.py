@@ -96,9 +96,10 @@ def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
     return base.get("commit"), frozenset(base.get("keys", ()))
 
 
-def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str]) -> None:
+def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], also: dict[str, str] | None = None) -> None:
+    """`also`: other refs to move in the same git call."""
     # the ref keeps the commit reachable (safe from gc); the state file is what steps read
-    ctx.git.update_ref(BASE_REF, commit)
+    ctx.git.update_refs({BASE_REF: commit, **(also or {})})
     ctx.state.write("base", {"commit": commit, "keys": sorted(keys), "time": int(time.time())})
 
 

@@ -157,12 +157,14 @@ def run(ctx: Context) -> None:
         return
     # the index knows everything else already: only the dirs the snapshot touched are looked at again
     # (git refuses a path that is neither on disk nor in the index, so those are left out)
+    # (a clean work tree, rebuilt only because the base moved, has nothing to add: its index is current)
     committed = set(previous.get("dirs", ()))
     dirs = [name for name in worktree.get("dirs") or [] if name in committed or (ctx.settings.mirror_dir /
             WORKTREE_DIR / name).exists()]
-    if not previous.get("commit") or worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX:
+    dirty = worktree.get("dirty")
+    if not previous.get("commit") or (dirty and (worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX)):
         git.add_all()  # the whole work tree, which is projects/ and nothing else
-    elif dirs:
+    elif dirty and dirs:
         git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
     worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [])
