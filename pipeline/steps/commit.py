@@ -14,6 +14,7 @@ from pipeline.mirror import WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys,
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
+from pipeline.verdicts import verdicts
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 
@@ -57,19 +58,16 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
             change.path.decode("utf-8")
         except UnicodeDecodeError:
             reasons[change.path] = "its name is not valid UTF-8; rename it"
-    sizes = ctx.git.blob_sizes([c.new_sha for c in added])
+    judged = verdicts(ctx, [c.new_sha for c in added if c.path not in reasons])
     limit = ctx.settings.max_file_bytes
     for change in added:
-        if change.path not in reasons and sizes[change.new_sha] > limit:
-            reasons[change.path] = f"{sizes[change.new_sha]} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES ({limit})"
-    scannable = [c for c in added if c.path not in reasons]
-    if scannable:
-        from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
-
-        blobs = ctx.git.read_blobs([c.new_sha for c in scannable])
-        for change in scannable:
-            if rules := secrets.scan(blobs[change.new_sha]):
-                reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
+        if change.path in reasons:
+            continue
+        size, rules = judged[change.new_sha]
+        if size > limit:
+            reasons[change.path] = f"{size} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES ({limit})"
+        elif rules:
+            reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
     return reasons
 
 
