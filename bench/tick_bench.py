@@ -12,7 +12,7 @@ median of --reps repetitions of:
   after-change      (extra) the tick right after a 1% tick, with nothing new to sync; every 1% rep is
                     followed by one, so each 1% tick starts from a settled mirror
 
-Usage: python bench/tick_bench.py [--sizes 20x10,200x20,500x20] [--reps 7] [--warmup 2] [--profile]
+Usage: python bench/tick_bench.py [--sizes 20x10,200x20,500x20] [--reps 7] [--warmup 2] [--profile] [--before REV]
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import json
 import os
 import platform
 import pstats
@@ -52,8 +53,12 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
+# --code: the `pipeline` package measured, when not this checkout's (bench/before.py: an earlier commit's)
+CODE: dict[str, str] = {}
+
+
 def memory_sync_cmd() -> list[str]:
-    found = shutil.which("memory-sync")
+    found = None if CODE else shutil.which("memory-sync")
     return [found, "sync-now"] if found else [sys.executable, "-m", "pipeline", "sync-now"]
 
 
@@ -62,7 +67,7 @@ def machine_env(home: Path, origin: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MEMORY_MIRROR_", "GIT_", "GITFOAM_")) and k != "AGENTIHOOKS_HOME"}
     env.update(HOME=str(home), MEMORY_MIRROR_ROLE="authority", MEMORY_MIRROR_REMOTE=str(origin),
-               MEMORY_MIRROR_HOSTNAME=HOSTNAME)
+               MEMORY_MIRROR_HOSTNAME=HOSTNAME, **({"PYTHONPATH": CODE["dir"]} if CODE else {}))
     return env
 
 
@@ -230,7 +235,7 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
         daemon_nc.append(machine.in_process_tick("changed="))
     log(f"[{n}x{m}] in-process cells done ({time.perf_counter() - t0:.0f} s for this size)")
     return {
-        "size": f"{n}x{m}", "files": n * m, "edited": edited, "machine": machine,
+        "size": f"{n}x{m}", "files": n * m, "edited": edited, "machine": machine, "seed": seed * 1000,
         "whole_nc": med_ms(whole_nc), "whole_pct": med_ms(whole_pct),
         "inproc_nc": med_ms(inproc_nc), "inproc_pct": med_ms(inproc_pct), "status": med_ms(status),
         "actions": {s: med_ms(v) for s, v in timer.actions.items()},
@@ -247,12 +252,13 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
           f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"Role authority, origin = local bare repo; 1 seed tick, {warmup} warm-up ticks per mode; "
           f"median of {reps} repetitions per cell; times in ms.\n")
-    print("| size (projects x files) | files | edited (1%) | git status | whole no-change | whole 1% "
+    print("| size (projects x files) | files | edited (1%) | git status | first tick (whole) | whole no-change "
+          "| whole 1% "
           "| in-proc no-change | in-proc 1% | in-proc no-change / git status | whole 1% / no-change "
           "| in-proc 1% / no-change |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['size']} | {r['files']} | {r['edited']} | {r['status']:.1f} | {r['whole_nc']:.0f} "
+        print(f"| {r['size']} | {r['files']} | {r['edited']} | {r['status']:.1f} | {r['seed']:.0f} | {r['whole_nc']:.0f} "
               f"| {r['whole_pct']:.0f} | {r['inproc_nc']:.0f} | {r['inproc_pct']:.0f} "
               f"| {r['inproc_nc'] / r['status']:.1f}x | {r['whole_pct'] / r['whole_nc']:.2f}x "
               f"| {r['inproc_pct'] / r['inproc_nc']:.2f}x |")
@@ -284,6 +290,25 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
         cells = [f"{r['actions'].get(s, 0):.0f} / {r['bodies'].get(s, 0):.0f}" for s in steps]
         rest = r["inproc_nc"] - sum(r["actions"].values())
         print(f"| {r['size']} | " + " | ".join(cells) + f" | {rest:.0f} | {r['inproc_nc']:.0f} |")
+
+
+BEFORE_AFTER = (("seed", "first tick (seed), whole command"), ("whole_nc", "whole no-change"),
+                ("whole_pct", "whole 1%"), ("inproc_nc", "in-proc no-change"), ("inproc_pct", "in-proc 1%"),
+                ("inproc_after", "in-proc after-change"), ("daemon_nc", "daemon no-change"))
+
+
+def print_before_after(before: list[dict], after: list[dict], rev: str) -> None:
+    """Each figure of this run beside the same figure of `rev` (measured just before, same machine), both
+    beside `git status` on their own mirror."""
+    print(f"\nBefore ({rev}) and after (this checkout), median ms; git status on each run's mirror:\n")
+    print("| size | measure | before | after | after / before | git status before / after "
+          "| before / git status | after / git status |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for old, new in zip(before, after):
+        for key, label in BEFORE_AFTER:
+            print(f"| {new['size']} | {label} | {old[key]:.0f} | {new[key]:.0f} | {new[key] / old[key]:.2f}x "
+                  f"| {old['status']:.1f} / {new['status']:.1f} | {old[key] / old['status']:.1f}x "
+                  f"| {new[key] / new['status']:.1f}x |")
 
 
 def profile_tick(machine: Machine, top: int, ticks: int = 3) -> None:
@@ -329,7 +354,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="also cProfile one in-process no-change tick at the last size")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile to print")
     parser.add_argument("--keep", action="store_true", help="keep the temp dirs (their paths are printed)")
+    parser.add_argument("--before", metavar="REV",
+                        help="first measure commit REV's pipeline the same way, and print before/after")
+    parser.add_argument("--code", metavar="DIR", help="measure the pipeline package in DIR (bench/before.py)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args(argv)
+    if args.code:
+        CODE["dir"] = str(Path(args.code).resolve())
+        sys.path.insert(0, CODE["dir"])
+    before = None
+    if args.before:
+        from before import measure
+
+        before = measure(args.before, Path(__file__).name,
+                         ["--sizes", args.sizes, "--reps", str(args.reps), "--warmup", str(args.warmup)])
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -340,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
         for n, m in parse_sizes(args.sizes):
             results.append(bench_size(n, m, args.reps, args.warmup, log))
         print_table(results, args.reps, args.warmup)
+        if before:
+            print_before_after(before, results, args.before)
+        if args.json:
+            Path(args.json).write_text(json.dumps([{k: v for k, v in r.items() if k != "machine"} for r in results]))
         if args.profile and results:
             profile_tick(results[-1]["machine"], args.top)
     except BenchError as exc:

@@ -13,7 +13,7 @@ from pipeline.ignore import Ignore, load_ignore
 from pipeline.log import LOG_NAME, LOGGER, setup_logging
 from pipeline.masking import mask
 from pipeline.roles import Role, RoleTable, load_roles, resolve_role
-from pipeline.state import State
+from pipeline.state import State, run_id
 from pipeline.tools.git import Git
 from pipeline.tools.run import Runner
 
@@ -63,10 +63,42 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
-def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,
-                 changed_dirs: frozenset[str] | None = None, log_name: str = LOG_NAME) -> Context:
+# a run's steps share its configuration: read by the first one that needs it, read again by the next run
+_run_config: dict[str, tuple[Settings, RoleTable]] = {}
+
+
+def read_config() -> tuple[Settings, RoleTable]:
     settings = load_settings()
-    table = load_roles(settings.roles_file)
+    return settings, load_roles(settings.roles_file)
+
+
+def run_config() -> tuple[Settings, RoleTable]:
+    """Settings and the role table as this run (one tick or fleet command) first read them."""
+    if run_id() not in _run_config:
+        config = read_config()
+        _run_config.clear()
+        _run_config[run_id()] = config
+    return _run_config[run_id()]
+
+
+_run_contexts: dict[tuple, Context] = {}
+
+
+def run_context(**options) -> Context:
+    """The context of this run's steps, built by the first and shared by the rest (identities.yaml and the
+    ignore file are read once per run too)."""
+    key = (run_id(), *sorted(options.items()))
+    if key not in _run_contexts:
+        context = load_context(**options, config=run_config())
+        _run_contexts.clear()
+        _run_contexts[key] = context
+    return _run_contexts[key]
+
+
+def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,
+                 changed_dirs: frozenset[str] | None = None, log_name: str = LOG_NAME,
+                 config: tuple[Settings, RoleTable] | None = None) -> Context:
+    settings, table = config or read_config()
     role = table.get(role_name) if role_name else resolve_role(settings, table)
     log = setup_logging(settings.logs_dir / log_name) if not dry_run else _quiet_logger()
     runner = Runner(dry_run=dry_run, echo=echo)

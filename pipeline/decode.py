@@ -22,6 +22,9 @@ class Decoder:
     def __init__(self, root: str = "/"):
         self.root = root
         self._listings: dict[str, list[str]] = {}
+        # a dir's name is encoded once, not once per name searched through its parent (500 projects in one
+        # home dir would encode its 500 entries 500 times)
+        self._encodings: dict[str, frozenset[str]] = {}
         self.visits = 0  # (directory, position) pairs searched: bounded by dirs x name length
 
     def _subdirs(self, directory: str) -> list[str]:
@@ -32,6 +35,11 @@ class Decoder:
             except OSError:
                 self._listings[directory] = []
         return self._listings[directory]
+
+    def _encoded(self, name: str) -> frozenset[str]:
+        if name not in self._encodings:
+            self._encodings[name] = frozenset(naming.encode_units(form) for form in naming.spellings(name))
+        return self._encodings[name]
 
     def candidates(self, encoded: str) -> list[str]:
         if not encoded.startswith("-"):
@@ -63,7 +71,7 @@ class Decoder:
             self.visits += 1
             for name in self._subdirs(directory):
                 child = os.path.join(directory, name)
-                for part in {naming.encode_units(form) for form in naming.spellings(name)}:
+                for part in self._encoded(name):
                     end = pos + len(part)
                     if cut and end >= len(target):
                         if part.startswith(target[pos:]):

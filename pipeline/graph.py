@@ -6,11 +6,11 @@ from typing import Iterator
 from doit import get_var
 from doit.exceptions import TaskFailed
 
-from pipeline.config import load_settings
+from pipeline.context import run_config
 from pipeline.errors import FatalError
 from pipeline.masking import mask
 from pipeline.reporter import MirrorReporter
-from pipeline.roles import Role, load_roles, resolve_role
+from pipeline.roles import Role, resolve_role
 from pipeline.runstep import flag, run_fleet, run_step
 
 STEP_DOCS = {
@@ -29,8 +29,7 @@ def doit_config() -> dict:
 
 
 def current_role() -> Role:
-    settings = load_settings()
-    table = load_roles(settings.roles_file)
+    settings, table = run_config()
     override = get_var("role")
     return table.get(override) if override else resolve_role(settings, table)
 

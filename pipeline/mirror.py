@@ -105,10 +105,12 @@ def read_base(ctx: Context) -> tuple[str | None, frozenset[str]]:
     return base.get("commit"), frozenset(base.get("keys", ()))
 
 
-def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], published: str | None = None) -> None:
-    """`published`: the origin main that `commit` (a merge made here, not pushed yet) was made on."""
+def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], published: str | None = None,
+               also: dict[str, str] | None = None) -> None:
+    """`published`: the origin main that `commit` (a merge made here, not pushed yet) was made on. `also`: other
+    refs to move in the same git call."""
     # the ref keeps the commit reachable (safe from gc); the state file is what steps read
-    ctx.git.update_ref(BASE_REF, commit)
+    ctx.git.update_refs({BASE_REF: commit, **(also or {})})
     record = {"commit": commit, "keys": sorted(keys), "time": int(time.time())}
     ctx.state.write("base", {**record, "published": published} if published else record)
 

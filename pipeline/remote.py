@@ -60,6 +60,10 @@ def _watched(ctx: Context) -> list[str]:
     return patterns
 
 
+# origin's refs as the current run saw them (in memory: nothing learned about origin outlives the run)
+_seen: dict[str, dict[str, str]] = {}
+
+
 def check_remote(ctx: Context) -> dict[str, str]:
     """Reach origin before anything is written; remember where its refs are for the rest of this run."""
     ctx.require_remote()
@@ -68,7 +72,8 @@ def check_remote(ctx: Context) -> dict[str, str]:
     except CalledProcessError as exc:
         ctx.log.error("ls-remote failed: %s", exc)
         raise _unreachable(ctx, exc.stderr_text) from None
-    ctx.state.write("remote", {"refs": refs, "run": run_id()})
+    _seen.clear()
+    _seen[run_id()] = refs
     reached_origin(ctx)
     return refs
 
@@ -81,10 +86,7 @@ def reached_origin(ctx: Context) -> None:
 
 def remote_refs(ctx: Context) -> dict[str, str]:
     """origin's refs as this run saw them: read once per tick or fleet command, kept true by our own pushes."""
-    checked = ctx.state.read("remote", {})
-    if checked.get("run") == run_id():
-        return checked["refs"]
-    return check_remote(ctx)
+    return _seen[run_id()] if run_id() in _seen else check_remote(ctx)
 
 
 def remote_main(ctx: Context) -> str | None:
@@ -123,14 +125,12 @@ def push_refs(ctx: Context, refspecs: list[str], lease: str | None = None, force
         raise _unreachable(ctx, result.stderr.decode("utf-8", "replace"))
     outcome = PushOutcome(refs)
     reached_origin(ctx)
-    checked = ctx.state.read("remote", {})
-    if checked.get("run") == run_id():  # keep this run's view of origin true (another process keeps its own)
-        known = checked["refs"]
+    known = _seen.get(run_id())
+    if known is not None:  # keep this run's view of origin true (another process keeps its own)
         for spec in refspecs:
             source, ref = spec.lstrip("+").split(":", 1)
             if outcome.ok(ref) and source:
                 known[ref] = source
             elif outcome.ok(ref):
                 known.pop(ref, None)
-        ctx.state.write("remote", {"refs": known, "run": run_id()})
     return outcome

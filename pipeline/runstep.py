@@ -13,7 +13,7 @@ from typing import Callable
 from doit import get_var
 from doit.exceptions import TaskFailed
 
-from pipeline.context import Context, load_context
+from pipeline.context import Context, run_context
 from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
@@ -67,7 +67,7 @@ def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callabl
     ctx = None
     try:
         hint = get_var("changed")
-        ctx = load_context(dry_run=flag("dry_run"), role_name=get_var("role"),
+        ctx = run_context(dry_run=flag("dry_run"), role_name=get_var("role"),
                            changed_dirs=frozenset(filter(None, hint.split(","))) if hint is not None else None)
         if checks_remote(ctx) and not ctx.dry_run:
             check_remote(ctx)  # configuration and the remote are checked before anything is written

@@ -15,9 +15,10 @@ from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, loc
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
+from pipeline.verdicts import name_verdicts, verdicts
 
-ADD_DIRS_MAX = 200
-NAME_HOLDS_SECRET = "its name looks like it holds a secret"  # beyond this many changed project dirs, `git add` the whole work tree in one go
+ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
+NAME_HOLDS_SECRET = "its name looks like it holds a secret"
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -59,21 +60,19 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
             change.path.decode("utf-8")
         except UnicodeDecodeError:
             reasons[change.path] = "its name is not valid UTF-8; rename it"
-    sizes = ctx.git.blob_sizes([c.new_sha for c in added])
+    judged = verdicts(ctx, [c.new_sha for c in added if c.path not in reasons])
+    named = name_verdicts(ctx, [c.path.decode("utf-8") for c in added if c.path not in reasons])
     limit = ctx.settings.max_file_bytes
     for change in added:
-        if change.path not in reasons and sizes[change.new_sha] > limit:
-            reasons[change.path] = f"{sizes[change.new_sha]} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES ({limit})"
-    scannable = [c for c in added if c.path not in reasons]
-    if scannable:
-        from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
-
-        blobs = ctx.git.read_blobs([c.new_sha for c in scannable])
-        for change in scannable:
-            if rules := secrets.scan_name(change.path.decode("utf-8")):
-                reasons[change.path] = f"{NAME_HOLDS_SECRET} ({', '.join(rules)}); rename it"
-            elif rules := secrets.scan(blobs[change.new_sha]):
-                reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
+        if change.path in reasons:
+            continue
+        size, rules = judged[change.new_sha]
+        if size > limit:
+            reasons[change.path] = f"{size} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES ({limit})"
+        elif name_rules := named[change.path.decode("utf-8")]:
+            reasons[change.path] = f"{NAME_HOLDS_SECRET} ({', '.join(name_rules)}); rename it"
+        elif rules:
+            reasons[change.path] = f"it looks like it holds a secret ({', '.join(rules)})"
     return reasons
 
 
@@ -182,12 +181,14 @@ def run(ctx: Context) -> None:
         return
     # the index knows everything else already: only the dirs the snapshot touched are looked at again
     # (git refuses a path that is neither on disk nor in the index, so those are left out)
+    # (a clean work tree, rebuilt only because the base moved, has nothing to add: its index is current)
     committed = set(previous.get("dirs", ()))
     dirs = [name for name in worktree.get("dirs") or [] if name in committed or (ctx.settings.mirror_dir /
             WORKTREE_DIR / name).exists()]
-    if not previous.get("commit") or worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX:
+    dirty = worktree.get("dirty")
+    if not previous.get("commit") or (dirty and (worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX)):
         git.add_all()  # the whole work tree, which is projects/ and nothing else
-    elif dirs:
+    elif dirty and dirs:
         git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
     worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [])

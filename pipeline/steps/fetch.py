@@ -25,8 +25,7 @@ def seed(ctx: Context) -> bool:
     if not outcome.ok(MAIN):
         ctx.say("fetch: another machine seeded main first; it is merged next tick")
         return False
-    ctx.git.update_ref(ORIGIN_MAIN, snapshot)
-    write_base(ctx, snapshot, set(local_keys(ctx)))
+    write_base(ctx, snapshot, set(local_keys(ctx)), also={ORIGIN_MAIN: snapshot})
     ctx.state.write("fetch", {"main": snapshot, "remote": snapshot})
     ctx.say(f"fetch: origin had no main; seeded it from this machine ({snapshot[:12]})")
     return True

@@ -18,11 +18,13 @@ HOST_PUSH_ATTEMPTS = 5
 DUPLICATE_SHOWN_SECONDS = 86400
 
 
-def _someone_else_publishes(ctx: Context, on_origin: str | None) -> bool:
+def _someone_else_publishes(ctx: Context, on_origin: str | None, commit: str) -> bool:
     """Every commit this mirror ever pushed to its host branch was made here; one it has never seen came from
     another machine publishing the same branch (the same MEMORY_MIRROR_HOSTNAME). A new mirror has pushed
     nothing yet, so what its earlier life left on origin is not taken for another machine."""
-    if on_origin is None or not ctx.state.read("host_branch", {}).get("pushed") or ctx.git.has_commit(on_origin):
+    # (the commit about to be pushed was made here: no need to ask git)
+    if on_origin in (None, commit) or not ctx.state.read("host_branch", {}).get("pushed") or \
+            ctx.git.has_commit(on_origin):
         return False
     message = (f"push: another machine publishes {ctx.settings.host_branch} too (origin has {on_origin[:12]}, a "
                f"commit this machine never made): give each machine its own MEMORY_MIRROR_HOSTNAME in "
@@ -37,7 +39,7 @@ def _push_host_branch(ctx: Context, commit: str) -> None:
     branch = host_ref(ctx)
     on_origin = remote_refs(ctx).get(branch)
     seen = ctx.state.read("duplicate_host")
-    if not _someone_else_publishes(ctx, on_origin) and seen and time.time() - seen["time"] > DUPLICATE_SHOWN_SECONDS:
+    if not _someone_else_publishes(ctx, on_origin, commit) and seen and time.time() - seen["time"] > DUPLICATE_SHOWN_SECONDS:
         ctx.state.forget("duplicate_host")
     if on_origin == commit:
         _published(ctx)
@@ -77,8 +79,7 @@ def _push_main(ctx: Context, snapshot: dict) -> None:
     outcome = push_refs(ctx, [f"{commit}:{MAIN}"], lease=f"{MAIN}:{remote or ''}")
     if outcome.ok(MAIN):
         if not ctx.dry_run:
-            ctx.git.update_ref(ORIGIN_MAIN, commit)
-            write_base(ctx, commit, set(local_keys(ctx)))
+            write_base(ctx, commit, set(local_keys(ctx)), also={ORIGIN_MAIN: commit})
             ctx.state.write("fetch", {"main": commit, "remote": commit})
             # main now is this snapshot: the next tick starts from it instead of rebuilding it
             ctx.state.write("snapshot", {**snapshot, "base": commit})

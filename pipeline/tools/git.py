@@ -161,9 +161,6 @@ class Git:
         result = self._git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
         return result.out.strip() or None
 
-    def update_ref(self, ref: str, sha: str) -> None:
-        self._git("update-ref", ref, sha, mutating=True)
-
     def update_refs(self, updates: dict[str, str]) -> None:
         """Several refs in one transaction (one git call)."""
         self._git("update-ref", "--stdin", stdin="".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
