@@ -115,15 +115,19 @@ def write_base(ctx: Context, commit: str, keys: set[str] | frozenset[str], publi
     ctx.state.write("base", {**record, "published": published} if published else record)
 
 
-def settle_base(ctx: Context, origin_main: str) -> None:
-    """A base that is a merge made here (trusted proposals) which never reached origin goes back to the main it
-    was made on. Local memory holds everything of both, so against that main the proposals' files count as this
-    machine's own changes, and nothing of them is taken for a peer's deletion."""
+def settle_base(ctx: Context, origin_main: str, main: str) -> None:
+    """A base that is a merge made here (trusted proposals) which never reached origin: when `main` (what this tick
+    merges: origin's main, and the proposals merged into it again) lacks one of its proposals, the base goes back to
+    the main it was made on. Local memory holds everything of both, so against that main the proposal's files
+    count as this machine's own changes, and nothing of them is taken for a peer's deletion."""
     record = ctx.state.read("base", {})
     published = record.get("published")
-    if published and not ctx.git.is_ancestor(record["commit"], origin_main):
-        write_base(ctx, published, frozenset(record.get("keys", ())))
-        ctx.say(f"fetch: the merge of {record['commit'][:12]} was never published; merging again from {published[:12]}")
+    if not published or ctx.git.is_ancestor(record["commit"], origin_main):
+        return
+    if all(ctx.git.is_ancestor(proposal, main) for proposal in ctx.git.merged_in(record["commit"], published)):
+        return  # every proposal of that merge is merged again: its files stand on main as they did
+    write_base(ctx, published, frozenset(record.get("keys", ())))
+    ctx.say(f"fetch: the merge of {record['commit'][:12]} was never published; merging again from {published[:12]}")
 
 
 @contextmanager

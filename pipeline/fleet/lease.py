@@ -67,14 +67,23 @@ def _read(ctx: Context, ref: str, sha: str) -> Lease | None:
     return parse(ctx.git.commit_message(sha))
 
 
-def secure(ctx: Context) -> None:
-    """Hold the lease of this exclusive role, or raise StandDown naming the holder."""
-    role = ctx.role.name
-    ref = lease_ref(role)
+def _current(ctx: Context) -> tuple[str, str | None, Lease | None, Verdict, int]:
+    ref = lease_ref(ctx.role.name)
     sha = remote_refs(ctx).get(ref)
     now = int(time.time())
     lease = _read(ctx, ref, sha) if sha else None
-    verdict = judge(lease, ctx.settings.hostname, now, ctx.settings.interval)
+    return ref, sha, lease, judge(lease, ctx.settings.hostname, now, ctx.settings.interval), now
+
+
+def held_elsewhere(ctx: Context) -> bool:
+    """Another machine holds this exclusive role's lease now: this one will not publish main this tick."""
+    return _current(ctx)[3] is Verdict.STAND_DOWN
+
+
+def secure(ctx: Context) -> None:
+    """Hold the lease of this exclusive role, or raise StandDown naming the holder."""
+    role = ctx.role.name
+    ref, sha, lease, verdict, now = _current(ctx)
     if verdict is Verdict.HOLD:
         return
     if verdict is Verdict.STAND_DOWN:

@@ -113,7 +113,8 @@ def record_blocked(ctx: Context, path: str, reason: str) -> None:
 
 def base_listing(ctx: Context, base: str | None) -> dict:
     """{"tree": the base's tree, "keys": key -> its subtree}: remembered per base, which changes only on merge."""
-    if base is None:
+    # a dry run's base may be a commit it only pretended to make (a seed of main): it has nothing to list
+    if base is None or (ctx.dry_run and not ctx.git.rev_parse(base)):
         return {"tree": None, "keys": {}}
     known = ctx.state.read("base_listing", {})
     if known.get("commit") != base:

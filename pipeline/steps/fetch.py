@@ -4,11 +4,12 @@ Published first, recorded after: every record of what origin holds (the base, a 
 host branch as pushed, this machine's last proposal) is written only after the push that published it
 succeeded. The one record written ahead is the base of a push-main role after it merged trusted proposals;
 it says which main it was made on, and `settle_base` takes it back there when the merge never reached
-origin. tests/test_published_first.py refuses every push of main on origin and checks each of these.
+origin and this tick could not merge its proposals again. tests/test_published_first.py refuses every push of main on origin and checks each of these.
 """
 from __future__ import annotations
 
 from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.fleet import lease
 from pipeline.fleet.trusted import accept_trusted
 from pipeline.layout import refuse_old_layout
 from pipeline.mirror import ensure_mirror, local_keys, settle_base, write_base
@@ -48,8 +49,11 @@ def run(ctx: Context) -> None:
         ctx.say(f"fetch: origin/main unchanged ({sha[:12]})")
     if ctx.git.rev_parse(sha):  # a dry run does not fetch: what it has not seen it cannot judge
         refuse_old_layout(ctx, sha)
+    # a push-main role merges what it fetched plus the clean proposals of trusted hosts, when it is the one that
+    # publishes main: one standing down would merge them into a main it never publishes, and then meet them
+    # again, changed, as if they were its own edits
+    publishes = ctx.role.pushes_main and not (ctx.role.exclusive and lease.held_elsewhere(ctx))
+    main = accept_trusted(ctx, sha) if publishes else sha
     if not ctx.dry_run:
-        settle_base(ctx, sha)
-    # a push-main role merges what it fetched plus the clean proposals of trusted hosts; the lease stays on origin's
-    main = accept_trusted(ctx, sha) if ctx.role.pushes_main else sha
+        settle_base(ctx, sha, main)
     ctx.state.write("fetch", {"main": main, "remote": sha})

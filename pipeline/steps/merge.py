@@ -91,7 +91,7 @@ def run(ctx: Context) -> None:
     if ctx.dry_run:
         ctx.say(f"merge: would merge {len(incoming)} changed files of main into local memory")
         return
-    proposed = _proposed_here(ctx, main)
+    proposed = _proposed_here(ctx, base, main)
     written: list[Written] = []
     with local_writes(ctx, keys):
         for item in incoming:
@@ -111,26 +111,26 @@ def run(ctx: Context) -> None:
 @dataclass(frozen=True)
 class Proposed:
     """What this machine proposed: every version (path, blob) it put in a proposal, and the newest version of
-    each path when its last proposal is part of main's history (main has seen those and moved on from them)."""
+    each path when its last proposal reached main after this machine's base (main has seen those versions and
+    moved on from them: they, not the older base, are what both sides started from)."""
 
     versions: frozenset[tuple[str, str]]
     seen_by_main: dict[str, str]
 
     def base_for(self, path: str, base: str | None, main: str | None, local: str | None) -> str | None:
         """The base to measure this file from: main coming back with a version this machine proposed is no change
-        on main's side, and a local file still at the version main has seen is no change on this side."""
+        on main's side; otherwise the version main has seen from here, when there is one, is the common ground."""
         if main is not None and (path, main) in self.versions:
             return main
-        if local is not None and self.seen_by_main.get(path) == local:
-            return local
-        return base
+        return self.seen_by_main.get(path, base)
 
 
-def _proposed_here(ctx: Context, main: str) -> Proposed:
+def _proposed_here(ctx: Context, base: str | None, main: str) -> Proposed:
     record = ctx.state.read("propose", {})
     files = record.get("files", [])
     last = record.get("commit")
-    merged = bool(last) and ctx.git.rev_parse(last) is not None and ctx.git.is_ancestor(last, main)
+    merged = (bool(last) and ctx.git.rev_parse(last) is not None and ctx.git.is_ancestor(last, main)
+              and not (base and ctx.git.is_ancestor(last, base)))
     return Proposed(frozenset((path, sha) for path, versions in files for sha in versions),
                     {path: versions[-1] for path, versions in files} if merged else {})
 

@@ -261,6 +261,11 @@ class Git:
             return None
         raise CalledProcessError(("git", *args, ours, theirs), result.code, result.stdout, result.stderr)
 
+    def merged_in(self, tip: str, base: str) -> list[str]:
+        """The commits merged into `tip` since `base`: the second parents along tip's first-parent line."""
+        out = self._git("rev-list", "--first-parent", "--parents", tip, f"^{base}").out
+        return [sha for line in out.splitlines() for sha in line.split()[2:]]
+
     def has_commit(self, sha: str) -> bool:
         return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
 
