@@ -76,7 +76,9 @@ concurrent = st.lists(st.tuples(st.lists(line_edit, max_size=3), st.lists(st.sam
 def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
     """Random line edits and new memories (a topic file and its index entry) on three machines at once: after
     two quiet rounds every machine is equal, no added line is missing, every index holds every entry, and
-    each edit that truly overlapped another (one line edited by several) gives at most one sibling."""
+    each edit that truly overlapped another (one line edited by several) gives at most two siblings: the
+    authority's trusted merge uses git's own merge, to which two entries appended to MEMORY.md at once are a
+    conflict, so such a proposal waits for a person, and its host later meets its own edit as a conflict."""
     machines, origin = make_fleet()
     machines[0].write("finops", "notes.md", NOTES)
     machines[0].write("finops", "MEMORY.md", "# Memory Index\n\n")
@@ -110,4 +112,4 @@ def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
     kept_lines = {line for text in kept_texts(machines, origin) for line in text.splitlines(keepends=True)}
     assert standing <= kept_lines
     assert all(entry in everywhere[0]["MEMORY.md"] for entry in entries)
-    assert len([name for name in everywhere[0] if ".conflict-" in name]) <= overlapping
+    assert len([name for name in everywhere[0] if ".conflict-" in name]) <= 2 * overlapping
