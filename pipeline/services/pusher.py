@@ -26,6 +26,18 @@ def log(message: str) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} pusher[{os.getpid()}] {message}", flush=True)
 
 
+def _ref_files(git_dir, branch: str) -> tuple:
+    """What a change of `branch` changes on disk: its loose ref file or packed-refs (inode, size, mtime)."""
+    signature = []
+    for path in (git_dir / branch, git_dir / "packed-refs"):
+        try:
+            info = path.stat()
+            signature.append((info.st_ino, info.st_size, info.st_mtime_ns))
+        except FileNotFoundError:
+            signature.append(None)
+    return tuple(signature)
+
+
 def serve(ctx: Context) -> None:
     stop: StopFlag = install_sigterm_handler()
     branch = host_ref(ctx)
@@ -45,9 +57,14 @@ def serve(ctx: Context) -> None:
     observer = watch(ref_dir, changes, recursive=False)
     pushed: str | None = None
     last_push = 0.0
+    seen: tuple | None = None
+    current: str | None = None
     try:
         while not stop():
-            current = ctx.git.rev_parse(branch)
+            # the branch is read again only when its ref file or packed-refs changed: an idle pusher runs no git
+            now_seen = _ref_files(git_dir, branch)
+            if now_seen != seen or current is None:
+                current, seen = ctx.git.rev_parse(branch), now_seen
             if current and current != pushed:
                 wait = last_push + THROTTLE_SECONDS - time.monotonic()
                 if wait > 0:
