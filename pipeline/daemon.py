@@ -72,9 +72,14 @@ def _holder(path: Path) -> int | None:
 
 
 def _reap(pid: int | None) -> None:
-    child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        del _children[pid]
+    """A child of ours that let go of its PID file is exiting: wait for it, so no zombie outlives `stop`.
+
+    The kernel closes a dying process's files (releasing the lock) a moment before it becomes a zombie.
+    """
+    child = _children.pop(pid, None)
+    if child is not None:
+        with suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=_KILL_WAIT_SECONDS)
 
 
 @contextmanager
