@@ -81,6 +81,16 @@ def build_parser(prog: str = "memory-sync") -> argparse.ArgumentParser:
     migrate = verbs.add_parser("migrate-layout", help="move a v1/v2 mirror to the by-project/<key>/ layout (dry run)")
     migrate.add_argument("--confirm", action="store_true", help="do it: rewrite main and delete old branches")
     migrate.set_defaults(func="fleet:migrate_layout")
+    audit = verbs.add_parser("check", help="check a proposal or commit before it is merged (for CI on the mirror repo)",
+                             description="Check what a branch or commit brings to main, in a clone of the mirror repo: "
+                                         "memory files only, no symlink, no oversized file, no secret, no two names "
+                                         "a case-insensitive disk would take for one, and, for a proposal of a host "
+                                         "on a trust tier's roster, commits signed by its key. Exits 1 naming each "
+                                         "problem. Files the repo keeps beside the memory (README, .github/) are fine.")
+    audit.add_argument("ref", help="a branch or commit, e.g. origin/proposal/build-9/20260101T000000Z-abc1234")
+    audit.add_argument("--main", metavar="REF", help="the main to compare with (default origin/main, else main)")
+    audit.add_argument("-C", dest="repo", default=".", metavar="DIR", help="the clone (default: the current dir)")
+    audit.set_defaults(func="fleet:check")
     return parser
 
 

@@ -61,6 +61,7 @@ class Settings:
     claude_projects: Path
     hostname: str
     roles_file: Path
+    signing_key: Path | None = None  # MEMORY_MIRROR_SIGNING_KEY: an SSH private key; commits that leave are signed
 
     @property
     def masked_remote(self) -> str:
@@ -172,6 +173,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "'gitfoam' (letters, digits, '.', '_', '-', parts separated by '/'; not main, proposal or mirror)."
         )
     claude_dir = path("CLAUDE_CONFIG_DIR", user_home / ".claude")
+    signing_key = path("MEMORY_MIRROR_SIGNING_KEY", None)
+    if signing_key is not None and not signing_key.is_file():
+        raise ConfigError(
+            f"MEMORY_MIRROR_SIGNING_KEY={signing_key} is not a file: point it at an SSH private key "
+            "(ssh-keygen -t ed25519 -f ~/.ssh/memory-mirror), or unset it to commit unsigned."
+        )
     user_roles = home / "roles.yaml"
     roles_file = path("MEMORY_MIRROR_ROLES_FILE", user_roles if user_roles.exists() else PACKAGE_ROLES_FILE)
     return Settings(
@@ -193,4 +200,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         claude_projects=path("MEMORY_MIRROR_CLAUDE_PROJECTS", claude_dir / "projects"),
         hostname=hostname,
         roles_file=roles_file,
+        signing_key=signing_key,
     )

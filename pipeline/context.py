@@ -107,7 +107,7 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
         roles=table,
         role=role,
         runner=runner,
-        git=Git(runner, settings.mirror_dir, settings.hostname),
+        git=Git(runner, settings.mirror_dir, settings.hostname, settings.signing_key),
         state=State(settings.state_dir, dry_run=dry_run),
         log=log,
         mappings=load_mappings(settings.identities_file, settings.user_home),

@@ -11,7 +11,7 @@ from pipeline.errors import FatalError
 from pipeline.masking import mask
 from pipeline.reporter import MirrorReporter
 from pipeline.roles import Role, resolve_role
-from pipeline.runstep import flag, run_fleet, run_step
+from pipeline.runstep import flag, run_check, run_fleet, run_step
 
 STEP_DOCS = {
     "resolve": "map ~/.claude/projects/<encoded>/ dirs to identity keys",
@@ -106,7 +106,15 @@ def task_migrate() -> dict:
     return _fleet_task(lambda: run_fleet("migrate", confirm=flag("confirm")), after_snapshot=flag("confirm"))
 
 
+def task_check() -> dict:
+    """Check what ref=<branch|commit> brings to main (main=<ref>, else origin/main) in the clone repo=<dir> (else
+    the current dir): memory files only, no symlink, oversized file, secret or case collision, signed when a
+    trust tier's roster lists its host; fails naming each problem."""
+    return {"actions": [lambda: run_check(get_var("ref", ""), get_var("main"), get_var("repo"))],
+            "uptodate": [False], "verbosity": 2}
+
+
 def namespace() -> dict:
     """What doit loads tasks from, for `memory-sync` (the repo's dodo.py exposes the same)."""
     return {"DOIT_CONFIG": doit_config(), "task_tick": task_tick, "task_propose": task_propose,
-            "task_sweep": task_sweep, "task_migrate": task_migrate}
+            "task_sweep": task_sweep, "task_migrate": task_migrate, "task_check": task_check}

@@ -28,7 +28,9 @@ class Role:
     may: frozenset[str]
     exclusive: bool = False
     auto_merge: bool = False
-    hosts: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()  # the roster of a trust tier: host names or globs
+    keys: tuple[tuple[str, str], ...] = ()  # (host or glob, SSH public key) listed in roles.yaml itself
+    signers: str | None = None  # an allowed-signers file with more (host or glob, key) lines
 
     def can(self, ability: str) -> bool:
         return ability in self.may
@@ -109,6 +111,8 @@ def _build(located: Located, data: dict) -> RoleTable:
             exclusive=bool(spec.get("exclusive", False)),
             auto_merge=bool(spec.get("auto_merge", False)),
             hosts=tuple(spec.get("hosts", ())),
+            keys=tuple(spec["hosts"].items()) if isinstance(spec.get("hosts"), dict) else (),
+            signers=spec.get("signers"),
         )
         _check_meaning(located, role)
         roles[name] = role
@@ -140,6 +144,9 @@ def _check_meaning(located: Located, role: Role) -> None:
             fail("may", f"push-main needs {needed!r} in steps (main is only pushed with what was merged from it).")
     if role.auto_merge and not role.hosts:
         fail("hosts", "auto_merge: true needs a roster of hosts (names or globs) the authority trusts.")
+    if role.auto_merge and not role.keys and not role.signers:
+        fail("hosts", "auto_merge: true needs each host's SSH signing key: list hosts as `<host>: <public key>`, "
+                      "or name an allowed-signers file with `signers:`.")
 
 
 def resolve_role(settings: Settings, table: RoleTable) -> Role:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import time
+from pathlib import Path
 from typing import Callable
 
 from doit import get_var
@@ -128,3 +129,27 @@ def run_fleet(command: str, **options) -> TaskFailed | None:
     """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options)."""
     function = getattr(importlib.import_module(f"pipeline.fleet.{command}"), command)
     return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, tick_step=False)
+
+
+def run_check(ref: str, main: str | None, repo: str | None) -> TaskFailed | None:
+    """`check ref=<ref>`: in a clone of the mirror repo, no mirror or lock of this machine's is needed."""
+    from pipeline.context import read_config
+    from pipeline.fleet.check import check_ref
+    from pipeline.tools.git import Git
+    from pipeline.tools.run import Runner
+
+    try:
+        settings, table = read_config()
+        git = Git(Runner(), Path(repo or "."), settings.hostname)
+        problems = check_ref(git, settings, table, ref, main)
+    except FatalError as exc:
+        return TaskFailed(mask(str(exc)))
+    except Exception as exc:  # a bug: a crash log, as for every step
+        _exit_codes[run_id()] = EXIT_CRASH
+        return TaskFailed(crash_message(exc, "check"))
+    for problem in problems:
+        print(mask(str(problem)))
+    if problems:
+        return TaskFailed(f"check: {ref} has {len(problems)} problem(s); it must not be merged as it is")
+    print(f"check: {ref}: nothing but memory, nothing secret, nothing unsigned")
+    return None

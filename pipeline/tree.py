@@ -1,7 +1,7 @@
 """Pure tree decisions: how a snapshot tree is composed from the base and local memory, and the guard."""
 from __future__ import annotations
 
-from pipeline.paths import is_mirror_path
+from pipeline.paths import KEY_ROOTS, is_mirror_path
 from pipeline.tools.git import TreeEntry
 
 TREE_MODE = "040000"
@@ -29,13 +29,42 @@ def compose_key_root(
     return [entries[name] for name in sorted(entries)]
 
 
+def entry_problem(path: bytes, mode: str) -> str | None:
+    """Why an entry may not be in a memory tree (a symlink, a submodule, not a memory file); None when it may."""
+    if mode in FORBIDDEN_MODES:
+        return FORBIDDEN_MODES[mode]
+    return None if is_mirror_path(path) else "not a memory file"
+
+
 def forbidden_entries(entries: list[TreeEntry]) -> list[str]:
     """Paths of a recursive listing that must never be committed or pushed, with why."""
-    problems = []
-    for entry in entries:
-        path = entry.path.decode("utf-8", "backslashreplace")
-        if entry.mode in FORBIDDEN_MODES:
-            problems.append(f"{path} ({FORBIDDEN_MODES[entry.mode]})")
-        elif not is_mirror_path(entry.path):
-            problems.append(f"{path} (not a memory file)")
-    return problems
+    return [f"{entry.path.decode('utf-8', 'backslashreplace')} ({problem})"
+            for entry in entries if (problem := entry_problem(entry.path, entry.mode))]
+
+
+def is_repo_file(path: bytes) -> bool:
+    """A file the repository keeps beside the memory (a README, .github/): outside every key root. Ticks carry it
+    over as it is and never sync it into memory."""
+    return path.split(b"/", 1)[0].decode("utf-8", "replace") not in KEY_ROOTS
+
+
+def case_collisions(paths: list[str], changed: set[str]) -> list[tuple[str, str]]:
+    """Pairs of names in one tree (files, or a file and a dir) that a case-insensitive disk (macOS, Windows) would
+    take for one, where at least one side is or holds a path in `changed`."""
+    spellings: dict[str, set[str]] = {}
+    touched: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        for end in range(1, len(parts) + 1):
+            node = "/".join(parts[:end])
+            spellings.setdefault(node.casefold(), set()).add(node)
+            if path in changed:
+                touched.add(node)
+    pairs = []
+    for names in spellings.values():
+        # where two dirs already collide, what they hold is not named again
+        same_parent = len({name.rpartition("/")[0] for name in names}) == 1
+        if len(names) > 1 and same_parent and names & touched:
+            first, second, *_ = sorted(names)
+            pairs.append((first, second))
+    return sorted(pairs)

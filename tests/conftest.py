@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import signing
 from pipeline.naming import claude_form, dir_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -161,12 +162,25 @@ def origin(tmp_path) -> Path:
     return path
 
 
+def new_machine(root: Path, hostname: str, role: str, origin: Path, **extra_env: str) -> Machine:
+    """A machine under `root`; one of the trusted tier signs with a key of its own, which every authority beside
+    it (sharing root's parent) has on its roster."""
+    (root / "home").mkdir(parents=True)
+    machine = Machine(root, hostname, role, str(origin), dict(extra_env))
+    fleet_signers = root.parent / signing.SIGNERS
+    if role == "trusted" and "MEMORY_MIRROR_SIGNING_KEY" not in extra_env:
+        key = signing.new_key(root / "keys", hostname)
+        signing.enrol(hostname, key, fleet_signers)
+        machine.extra_env["MEMORY_MIRROR_SIGNING_KEY"] = str(key)
+    if role == "authority":
+        signing.trust_fleet(machine.agentihooks, fleet_signers)
+    return machine
+
+
 @pytest.fixture
 def make_machine(tmp_path, origin):
     def make(hostname: str, role: str, **extra_env: str) -> Machine:
-        root = tmp_path / hostname
-        (root / "home").mkdir(parents=True)
-        return Machine(root, hostname, role, str(origin), dict(extra_env))
+        return new_machine(tmp_path / hostname, hostname, role, origin, **extra_env)
 
     return make
 
@@ -269,8 +283,7 @@ def make_fleet(tmp_path_factory):
         git("init", "-q", "--bare", str(origin))
         machines = []
         for host, role in (("laptop", "authority"), ("build-1", "trusted"), ("build-2", "trusted")):
-            (root / host / "home").mkdir(parents=True)
-            machine = Machine(root / host, host, role, str(origin))
+            machine = new_machine(root / host, host, role, origin)
             machine.project("finops")
             machines.append(machine)
         return machines, origin

@@ -1,4 +1,5 @@
-"""`memory-sync propose`, `sweep-branches` and `migrate-layout`: the doit tasks `propose`, `sweep`, `migrate`."""
+"""`memory-sync propose`, `sweep-branches`, `migrate-layout` and `check`: the doit tasks `propose`, `sweep`,
+`migrate` and `check`."""
 from __future__ import annotations
 
 import argparse
@@ -19,3 +20,10 @@ def sweep_branches(args: argparse.Namespace) -> int:
 
 def migrate_layout(args: argparse.Namespace) -> int:
     return run_tasks("migrate", f"confirm={int(args.confirm)}", "wait=600")
+
+
+def check(args: argparse.Namespace) -> int:
+    argv = ["check", f"ref={args.ref}", f"repo={args.repo}"]
+    if args.main:
+        argv.append(f"main={args.main}")
+    return run_tasks(*argv)

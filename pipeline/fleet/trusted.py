@@ -1,35 +1,21 @@
 """Trusted auto-merge: on a push-main tick, clean proposals of hosts on the authority's own roster join main.
 
-Trust comes from the roster (the `hosts` of roles with `auto_merge: true` in this machine's roles.yaml) and the
-branch it was pushed to, never from what a proposal says about itself. Merging is git's own three-way merge;
-a proposal that does not merge cleanly, or that touches anything but memory files, is left for a person.
+Trust comes from the roster (a role with `auto_merge: true` in this machine's roles.yaml, listing each host's SSH
+signing key) and a verified signature, never from the branch name a proposal was pushed to. A proposal is merged
+only when every commit it brings is signed by its host's key, it passes the checks of `memory-sync check` (memory
+files only, no symlink, no oversized file, no secret, no case collision), and git's own three-way merge is clean;
+anything else is left for a person, and the log says which check failed.
 """
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from pipeline.context import Context
+from pipeline.fleet.check import change_problems, collision_problems, proposal_host, signature_problems
 from pipeline.fleet.propose import PROPOSAL_PREFIX
-from pipeline.paths import is_mirror_path
+from pipeline.fleet.roster import roster_role
 from pipeline.remote import remote_refs
-from pipeline.roles import RoleTable
-from pipeline.steps.merge import REGULAR_MODES
 
 PROPOSAL_REFS = f"refs/heads/{PROPOSAL_PREFIX}/"
 SCRATCH = "refs/proposals/"
-
-
-def roster_role(host: str, table: RoleTable) -> str | None:
-    """The auto-merge role whose roster lists this host, if any."""
-    for role in table.roles.values():
-        if role.auto_merge and any(fnmatchcase(host, pattern) for pattern in role.hosts):
-            return role.name
-    return None
-
-
-def proposal_host(ref: str) -> str | None:
-    parts = ref[len(PROPOSAL_REFS):].split("/") if ref.startswith(PROPOSAL_REFS) else []
-    return parts[0] if len(parts) == 2 and parts[0] else None
 
 
 def accept_trusted(ctx: Context, main: str) -> str:
@@ -41,10 +27,10 @@ def accept_trusted(ctx: Context, main: str) -> str:
     handled = ctx.state.read("proposals", {})
     candidates = []
     for ref, sha in sorted(remote_refs(ctx).items()):
-        host = proposal_host(ref)
+        host = proposal_host(ref) if ref.startswith(PROPOSAL_REFS) else None
         role = roster_role(host, ctx.roles) if host else None
         if role and handled.get(sha) not in ("merged", f"left:{main}"):
-            candidates.append((ref, sha, host, role))
+            candidates.append((ref, sha, host, role.name))
     if not candidates:
         return main
     ctx.git.fetch(*(f"+{ref}:{SCRATCH}{ref[len(PROPOSAL_REFS):]}" for ref, *_ in candidates))
@@ -57,11 +43,10 @@ def accept_trusted(ctx: Context, main: str) -> str:
             if ctx.git.is_ancestor(sha, main):
                 handled[sha] = "merged"
             continue
-        tree = ctx.git.merge_trees(current, sha)
-        foreign = _foreign_paths(ctx, current, tree) if tree else []
-        if tree is None or foreign:
-            why = "it does not merge cleanly" if tree is None else f"it touches {', '.join(foreign[:3])}"
-            ctx.say(f"fetch: left {branch} for a person: {why}")
+        why = _refused(ctx, host, sha, current)
+        tree = None if why else ctx.git.merge_trees(current, sha)
+        if tree is None:
+            ctx.say(f"fetch: left {branch} for a person: {why or 'it does not merge cleanly'}")
             handled[sha] = f"left:{main}"
             continue
         current = ctx.git.commit_tree(tree, f"Merge {branch} (trusted host {host}, role {role})", [current, sha])
@@ -70,9 +55,15 @@ def accept_trusted(ctx: Context, main: str) -> str:
     return current
 
 
-def _foreign_paths(ctx: Context, main: str, tree: str) -> list[str]:
-    return [
-        change.path.decode("utf-8", "backslashreplace")
-        for change in ctx.git.diff_tree(main, tree)
-        if not is_mirror_path(change.path) or (change.new_sha and change.new_mode not in REGULAR_MODES)
-    ]
+def _refused(ctx: Context, host: str, sha: str, main: str) -> str | None:
+    """Which check the proposal fails, in words; None when it passes them all."""
+    unsigned = signature_problems(ctx.git, ctx.settings, ctx.roles, host, ctx.git.rev_list(sha, main))
+    if unsigned:
+        return f"the signature check failed ({unsigned[0]})"
+    changes = ctx.git.diff_tree(ctx.git.merge_base(main, sha) or main, sha)
+    problems = change_problems(ctx.git, ctx.settings, changes, memory_only=True) + \
+        collision_problems(ctx.git, sha, changes)
+    if problems:
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        return f"the content check failed ({problems[0]}{more})"
+    return None

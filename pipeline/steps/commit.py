@@ -14,7 +14,7 @@ from pipeline.identity import UNMAPPED
 from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
-from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
+from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
 from pipeline.verdicts import name_verdicts, verdicts
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
@@ -112,15 +112,18 @@ def record_blocked(ctx: Context, path: str, reason: str) -> None:
 
 
 def base_listing(ctx: Context, base: str | None) -> dict:
-    """{"tree": the base's tree, "keys": key -> its subtree}: remembered per base, which changes only on merge."""
+    """{"tree": the base's tree, "keys": key -> its subtree, "repo_files": [mode, type, sha, name] of what the
+    repository keeps beside the key roots}: remembered per base, which changes only on merge."""
     # a dry run's base may be a commit it only pretended to make (a seed of main): it has nothing to list
     if base is None or (ctx.dry_run and not ctx.git.rev_parse(base)):
-        return {"tree": None, "keys": {}}
+        return {"tree": None, "keys": {}, "repo_files": []}
     known = ctx.state.read("base_listing", {})
-    if known.get("commit") != base:
+    if known.get("commit") != base or "repo_files" not in known:
         keys = {entry.path.decode("utf-8", "surrogateescape"): entry.sha
                 for entry in ctx.git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)) if entry.mode == TREE_MODE}
-        known = {"commit": base, "tree": ctx.git.tree_of(base), "keys": keys}
+        repo_files = [[e.mode, e.kind, e.sha, e.path.decode("utf-8", "surrogateescape")]
+                      for e in ctx.git.ls_tree(base) if is_repo_file(e.path)]
+        known = {"commit": base, "tree": ctx.git.tree_of(base), "keys": keys, "repo_files": repo_files}
         ctx.state.write("base_listing", known)
     return known
 
@@ -144,7 +147,9 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
     for key in merged:
         root, name = _split_key(key)
         merged_names.setdefault(root, set()).add(name)
-    root_entries = []
+    # a README or .github/ a user keeps in the mirror repo goes on as it is: only memory is this machine's to change
+    root_entries = [TreeEntry(mode, kind, sha, name.encode("utf-8", "surrogateescape"))
+                    for mode, kind, sha, name in base_listing(ctx, base)["repo_files"]]
     for root in KEY_ROOTS:
         # with no base nothing counts as deleted: local content is all there is
         replace = merged_names[root] if base else set(by_root[root])
@@ -192,7 +197,7 @@ def run(ctx: Context) -> None:
     elif dirty and dirs:
         git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
     local_tree = git.write_tree()
-    worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [])
+    worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [], sign=False)
     if ctx.dry_run:
         ctx.runner.run("git", "mktree", mutating=True)
         ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)

@@ -17,6 +17,7 @@ from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
 from pipeline.journal import Written
 from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, decide
+from pipeline.tree import is_repo_file
 
 REGULAR_MODES = ("100644", "100755")
 REPLACE_ATTEMPTS = 3  # a file edited again at each attempt is left as it is until the next tick
@@ -46,6 +47,8 @@ def _incoming(ctx: Context, base: str | None, main: str, present: set[str], firs
     for path, old, new, mode, listed in raw:
         split = split_mirror_path(path)
         shown = path.decode("utf-8", "backslashreplace")
+        if split is None and is_repo_file(path):
+            continue  # the repository's own README or .github/: not memory, and not hostile either
         if split is None:
             ctx.log.warning("merge: skipped %s from main: %s", shown,
                             "not a memory file" if shown.encode() == path else "its name is not valid UTF-8")

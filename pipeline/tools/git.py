@@ -96,10 +96,11 @@ def parse_diff_tree(data: bytes) -> list[Change]:
 class Git:
     """git in one repository (the mirror), with a pinned identity."""
 
-    def __init__(self, runner: Runner, repo: Path, hostname: str):
+    def __init__(self, runner: Runner, repo: Path, hostname: str, signing_key: Path | None = None):
         self.runner = runner
         self.repo = Path(repo)
         self.env = no_git_env(hostname)
+        self.signing_key = signing_key
 
     def _git(self, *args: str, mutating: bool = False, check: bool = True, stdin: bytes | None = None,
              hint: str = "", index: Path | None = None) -> Result:
@@ -192,11 +193,27 @@ class Git:
         data = b"".join(entry.line() + b"\0" for entry in entries)
         return self._git("mktree", "-z", stdin=data, mutating=True).out.strip() or "<tree>"
 
-    def commit_tree(self, tree: str, message: str, parents: list[str]) -> str:
+    def commit_tree(self, tree: str, message: str, parents: list[str], sign: bool = True) -> str:
+        """A commit of `tree`; signed with the machine's SSH signing key, when it has one and `sign` (a commit
+        that never leaves this machine needs no signature)."""
         args = ["commit-tree", tree, "-m", message]
+        if sign and self.signing_key is not None:
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingKey={self.signing_key}", *args, "-S"]
         for parent in parents:
             args += ["-p", parent]
         return self._git(*args, mutating=True).out.strip() or "<commit>"
+
+    def verify_commit(self, commit: str, allowed_signers: Path) -> bool:
+        """True when `commit` carries a good SSH signature by a key of `allowed_signers` (git's own check)."""
+        return self._git("-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}",
+                         "verify-commit", commit, check=False).code == 0
+
+    def rev_list(self, tip: str, *exclude: str) -> list[str]:
+        """The commits of `tip` that none of `exclude` holds, newest first."""
+        return self._git("rev-list", tip, *(f"^{sha}" for sha in exclude)).out.split()
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        return self._git("merge-base", one, other, check=False).out.strip() or None
 
     def diff_tree(self, old: str, new: str) -> list[Change]:
         return parse_diff_tree(self._git("diff-tree", "-r", "-z", "--no-renames", old, new).stdout)

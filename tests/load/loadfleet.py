@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / "bench"), str(REPO)]  # the machines run this checkout's pipeline too
+sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO)]  # the machines run this checkout's pipeline too
+import signing  # noqa: E402
 from generate import Layout, generate  # noqa: E402
 
 from pipeline.fsops import blob_id  # noqa: E402
@@ -307,6 +308,12 @@ class Fleet:
                    "MEMORY_MIRROR_INTERVAL_SEC": str(self.config.interval),
                    # this checkout's pipeline, whatever the installed package points at
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+            if kind == "trusted":  # signs its proposals; every authority has its key on the roster
+                key = signing.new_key(root / "keys", name)
+                signing.enrol(name, key, self.root / signing.SIGNERS)
+                env["MEMORY_MIRROR_SIGNING_KEY"] = str(key)
+            elif kind in ("authority", "standby"):
+                signing.trust_fleet(root / "home" / ".agentihooks", self.root / signing.SIGNERS)
             self.hosts.append(Host(name, kind, root, env))
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(self._populate, self.hosts))
