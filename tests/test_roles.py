@@ -35,7 +35,14 @@ def test_a_user_tier_extends_a_role_and_overrides_what_it_lists(tmp_path):
     table = load_roles(path)
     nightly = table.roles["nightly"]
     assert nightly.steps == table.roles["contributor"].steps
-    assert nightly.auto_merge and nightly.hosts == ("ci-*",)
+    assert nightly.auto_merge and nightly.hosts == ("ci-*",) and nightly.signers == "allowed_signers"
+
+
+def test_a_roster_lists_each_host_with_its_key(tmp_path):
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyOfBuild07"
+    path = write_roles(tmp_path, f"version: 1\nroles:\n  t:\n    auto_merge: true\n    hosts: {{build-07: {key}}}\n")
+    role = load_roles(path).roles["t"]
+    assert role.hosts == ("build-07",) and role.keys == (("build-07", key),)
 
 
 def write_roles(tmp_path: Path, body: str) -> Path:
@@ -69,6 +76,13 @@ def write_roles(tmp_path: Path, body: str) -> Path:
         pytest.param("version: 1\nroles:\n  a:\n    extends: b\n",
                      "{path}:4: roles -> a -> extends: role 'a' extends unknown role 'b'; defined roles: a.",
                      id="extends unknown"),
+        pytest.param("version: 1\nroles:\n  a:\n    auto_merge: true\n    hosts: [build-*]\n",
+                     "{path}:5: roles -> a -> hosts: role 'a': auto_merge: true needs each host's SSH signing key: "
+                     "list hosts as `<host>: <public key>`, or name an allowed-signers file with `signers:`.",
+                     id="trust tier without keys"),
+        pytest.param("version: 1\nroles:\n  a:\n    auto_merge: true\n    hosts: {build-1: my-key}\n",
+                     "{path}:5: roles -> a -> hosts: {{'build-1': 'my-key'}} is not valid under any of the given schemas. "
+                     "See schemas/roles.schema.json for the allowed shape.", id="a roster key that is not a key"),
         pytest.param("version: 1\nroles:\n  a: {steps: []}\nlegacy_modes: {write: b}\n",
                      "{path}:4: legacy_modes -> write: legacy mode 'write' maps to unknown role 'b'; "
                      "defined roles: a.", id="legacy mode to unknown role"),

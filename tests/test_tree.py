@@ -1,8 +1,10 @@
 """Snapshot tree composition and the guard, as pure functions."""
 from __future__ import annotations
 
+import pytest
+
 from pipeline.tools.git import TreeEntry
-from pipeline.tree import compose_key_root, forbidden_entries
+from pipeline.tree import case_collisions, compose_key_root, forbidden_entries, is_repo_file
 
 
 def tree(name: str, sha: str) -> TreeEntry:
@@ -44,3 +46,27 @@ def test_the_guard_names_every_path_that_must_not_leave():
         "secrets.txt (not a memory file)",
         "by-project/k/memory/sub (a submodule)",
     ]
+
+
+@pytest.mark.parametrize("paths, changed, pairs", [
+    (["k/memory/Notes.md", "k/memory/notes.md"], {"k/memory/notes.md"}, [("k/memory/Notes.md", "k/memory/notes.md")]),
+    # a collision the change did not make is not this change's problem
+    (["k/memory/Notes.md", "k/memory/notes.md", "k/memory/new.md"], {"k/memory/new.md"}, []),
+    # a file and a dir
+    (["k/memory/ideas", "k/memory/Ideas/one.md"], {"k/memory/Ideas/one.md"}, [("k/memory/Ideas", "k/memory/ideas")]),
+    # two dirs: named once, not again for each file they both hold
+    (["by-project/Alpha/memory/MEMORY.md", "by-project/alpha/memory/MEMORY.md"], {"by-project/alpha/memory/MEMORY.md"},
+     [("by-project/Alpha", "by-project/alpha")]),
+    (["k/memory/a.md", "k/memory/b.md"], {"k/memory/a.md"}, []),
+    (["k/memory/straße.md", "k/memory/STRASSE.md"], {"k/memory/straße.md"}, [("k/memory/STRASSE.md", "k/memory/straße.md")]),
+])
+def test_case_collisions(paths, changed, pairs):
+    assert case_collisions(paths, changed) == pairs
+
+
+@pytest.mark.parametrize("path, repo_file", [
+    (b"README.md", True), (b".github/workflows/ci.yml", True), (b"LICENSE", True),
+    (b"by-project/k/memory/a.md", False), (b"_unmapped/x/memory/a.md", False), (b"by-project/README.md", False),
+])
+def test_the_repos_own_files_are_those_outside_the_key_roots(path, repo_file):
+    assert is_repo_file(path) is repo_file

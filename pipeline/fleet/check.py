@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import FatalError
 from pipeline.fleet.propose import PROPOSAL_PREFIX
-from pipeline.fleet.roster import allowed_signers, host_keys, roster_role
+from pipeline.fleet.roster import allowed_signers, host_keys, roster_role, signers_file
 from pipeline.roles import RoleTable
 from pipeline.tools.git import EMPTY_TREE, Change, Git
 from pipeline.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_repo_file
@@ -26,7 +26,7 @@ class Problem:
     what: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what}"
+        return f"{self.where}: {self.what}" if self.where else self.what
 
 
 def proposal_host(branch: str) -> str | None:
@@ -95,7 +95,9 @@ def signature_problems(git: Git, settings: Settings, table: RoleTable, host: str
         return []
     keys = host_keys(role, settings, host)
     if not keys:
-        return [Problem(host, f"no signing key for {host} on the roster of role {role.name} (see roles.yaml)")]
+        where = signers_file(role, settings) or table.source
+        return [Problem("", f"no signing key for {host} on the roster of role {role.name}: add "
+                            f"`{host} <its SSH public key>` to {where}")]
     with tempfile.TemporaryDirectory(prefix="memory-mirror-signers-") as scratch:
         signers = Path(scratch) / "allowed_signers"
         signers.write_text(allowed_signers(host, keys))
