@@ -103,7 +103,8 @@ def task_sweep() -> dict:
 def task_migrate() -> dict:
     """Move a v1/v2 mirror (raw encoded dirs on main) to the by-project layout; confirm=1 does it."""
     # only a confirmed run snapshots first: the dry run writes nothing, not even a local commit
-    return _fleet_task(lambda: run_fleet("migrate", confirm=flag("confirm")), after_snapshot=flag("confirm"))
+    return _fleet_task(lambda: run_fleet("migrate", dry_run=not flag("confirm"), confirm=flag("confirm")),
+                       after_snapshot=flag("confirm"))
 
 
 def task_check() -> dict:

@@ -15,9 +15,9 @@ from pipeline.identity import UNMAPPED
 from pipeline.mirror import JOINED, LocalKey, memory_dir, read_base
 from pipeline.paths import MEMORY
 from pipeline.steps.commit import base_listing
-from pipeline.steps.merge import REGULAR_MODES
 from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, join_decision
+from pipeline.tree import REGULAR_MODES
 
 
 def join_new_dirs(ctx: Context, keys: dict[str, LocalKey]) -> None:
@@ -34,11 +34,13 @@ def join_new_dirs(ctx: Context, keys: dict[str, LocalKey]) -> None:
             unmapped = f"{UNMAPPED}/{name}"
             fold = listing.get(unmapped) if unmapped != key else None
             joined[name] = record.get(name)
-            if key not in merged or ctx.dry_run:
-                continue  # the merge step writes all of main into every dir of a key it merges the first time
+            if ctx.dry_run:
+                continue
             directory = memory_dir(ctx, identity)
-            if name not in record:
+            # (the merge step writes all of main into every dir of a key it merges the first time)
+            if key in merged and name not in record:
                 _bring(ctx, base, key, directory, key)
+            # a copy under _unmapped/ folds in even into a key new to main: it may hold another machine's files
             if fold and record.get(name) != fold:
                 _bring(ctx, base, unmapped, directory, key)
                 joined[name] = fold

@@ -63,12 +63,12 @@ def _one_line_reason(message: str) -> str:
 
 
 def _guarded(label: str, body: Callable[[Context], None], checks_remote: Callable[[Context], bool],
-             tick_step: bool, last: bool = False) -> TaskFailed | None:
+             tick_step: bool, last: bool = False, dry_run: bool = False) -> TaskFailed | None:
     """Run `body` with a context; a tick step records its failure for status, the last one also success."""
     ctx = None
     try:
         hint = get_var("changed")
-        ctx = run_context(dry_run=flag("dry_run"), role_name=get_var("role"),
+        ctx = run_context(dry_run=dry_run or flag("dry_run"), role_name=get_var("role"),
                            changed_dirs=frozenset(filter(None, hint.split(","))) if hint is not None else None)
         if checks_remote(ctx) and not ctx.dry_run:
             check_remote(ctx)  # configuration and the remote are checked before anything is written
@@ -125,10 +125,11 @@ def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
     )
 
 
-def run_fleet(command: str, **options) -> TaskFailed | None:
-    """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options)."""
+def run_fleet(command: str, dry_run: bool = False, **options) -> TaskFailed | None:
+    """`propose`, `sweep` and the like: pipeline.fleet.<command>.<command>(ctx, **options). `dry_run`: a command
+    that only shows what it would do writes nothing at all (no state, no log)."""
     function = getattr(importlib.import_module(f"pipeline.fleet.{command}"), command)
-    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, tick_step=False)
+    return _guarded(command, lambda ctx: function(ctx, **options), lambda ctx: True, tick_step=False, dry_run=dry_run)
 
 
 def run_check(ref: str, main: str | None, repo: str | None) -> TaskFailed | None:

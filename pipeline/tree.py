@@ -5,6 +5,7 @@ from pipeline.paths import KEY_ROOTS, is_mirror_path
 from pipeline.tools.git import TreeEntry
 
 TREE_MODE = "040000"
+REGULAR_MODES = ("100644", "100755")  # a file; anything else from main (a link, a submodule) is never written
 FORBIDDEN_MODES = {"120000": "a symlink", "160000": "a submodule"}
 
 

@@ -8,7 +8,6 @@ from conftest import main_files, seeded_authority, trashed
 NOTES = "by-project/finops/memory/notes.md"
 
 
-
 def test_a_moved_project_with_a_fresh_index_deletes_nothing_anywhere(make_machine, origin):
     laptop = seeded_authority(make_machine)
     laptop.write("finops", "notes.md", "what we learned\n")
@@ -45,3 +44,16 @@ def test_a_dir_that_comes_back_with_an_older_version_takes_mains_without_a_confl
     laptop.tick()
     assert laptop.files("finops") == {"MEMORY.md": "v1\n", "notes.md": "second\n"}
     assert main_files(origin)[NOTES] == "second\n"
+
+
+def test_a_consumers_moved_project_gets_its_memory_back(make_machine, origin):
+    laptop = seeded_authority(make_machine)
+    laptop.write("finops", "notes.md", "what we learned\n")
+    laptop.tick()
+    pod = make_machine("pod-1", "consumer")
+    pod.project("finops")
+    pod.tick()
+    shutil.rmtree(pod.memory("finops").parent)
+    moved = pod.project("finops", where="src")  # Claude Code starts a new, empty memory dir for the new path
+    pod.tick()
+    assert {p.name: p.read_text() for p in moved.iterdir()} == {"MEMORY.md": "v1\n", "notes.md": "what we learned\n"}

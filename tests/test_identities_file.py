@@ -29,12 +29,14 @@ def test_a_mapping_keeps_two_same_named_projects_apart(make_machine, origin):
     assert files["by-project/publisher-b/memory/b.md"] == "org b\n"
     assert files["by-project/publisher/memory/a.md"] == "org a\n"
     assert "by-project/publisher/memory/b.md" not in files
+    # the copy under _unmapped/ was folded into the new key: main keeps no orphan of it
+    assert [name for name in files if name.startswith("_unmapped/")] == []
 
 
 def test_a_bad_identities_file_stops_the_tick_with_one_line(make_machine, origin):
     laptop = make_machine("laptop", "authority")
     laptop.project("finops")
-    laptop.agentihooks.mkdir(parents=True)
+    laptop.agentihooks.mkdir(parents=True, exist_ok=True)
     (laptop.agentihooks / "identities.yaml").write_text("version: 1\nidentities:\n  - path: relative/dir\n    key: x\n")
     result = laptop.run("sync-now")
     assert result.returncode == 1
@@ -52,7 +54,7 @@ def test_a_fixed_claude_dir_name_is_mapped_by_name_and_shares_the_project_s_memo
     fixed = origin.parent / "pod-claude" / "projects" / "finops-pod" / "memory"
     fixed.mkdir(parents=True)
     (fixed / "pod.md").write_text("from the pod\n")
-    pod.agentihooks.mkdir(parents=True)
+    pod.agentihooks.mkdir(parents=True, exist_ok=True)
     (pod.agentihooks / "identities.yaml").write_text("version: 1\nidentities:\n  - dir: finops-pod\n    key: finops\n")
     pod.tick()
     assert sorted(p.name for p in fixed.iterdir()) == ["MEMORY.md", "pod.md"]

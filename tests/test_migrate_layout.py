@@ -76,9 +76,10 @@ def test_the_dry_run_writes_nothing_and_a_migrated_main_is_left_alone(make_machi
     laptop.project("finops")
     laptop.write("finops", "MEMORY.md", "this machine's current text\n")
     v2_remote(origin, laptop)
+    before = sorted(laptop.agentihooks.rglob("*"))
     plan = laptop.run("migrate-layout", check=True)
     assert "dry run: nothing changed" in plan.stdout
-    assert not laptop.mirror.exists()
+    assert sorted(laptop.agentihooks.rglob("*")) == before  # not even a state file or a log
     laptop.run("sync-now")  # refused, but the snapshot is made
     laptop.run("migrate-layout", "--confirm", check=True)
     refs = origin_refs(origin)

@@ -12,14 +12,14 @@ from pipeline import journal
 from pipeline.context import Context
 from pipeline.faults import crash_point
 from pipeline.fsops import atomic_write, blob_id, is_inside, move_to_trash
+from pipeline.join import join_new_dirs
 from pipeline.mirror import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.paths import MEMORY, NAME_MAX, split_mirror_path
 from pipeline.journal import Written
 from pipeline.steps.merge_both import merge_both
 from pipeline.sync_rules import Action, decide
-from pipeline.tree import is_repo_file
+from pipeline.tree import REGULAR_MODES, is_repo_file
 
-REGULAR_MODES = ("100644", "100755")
 REPLACE_ATTEMPTS = 3  # a file edited again at each attempt is left as it is until the next tick
 
 
@@ -77,6 +77,9 @@ def run(ctx: Context) -> None:
         ctx.state.write("merge", {"wrote": 0})
         return
     keys = local_keys(ctx)
+    if "snapshot" not in ctx.role.steps and not ctx.dry_run:
+        # a role that never snapshots (a consumer) joins its new dirs here: a moved project gets its memory back
+        join_new_dirs(ctx, keys)
     base, merged = read_base(ctx)
     if ctx.dry_run and not ctx.git.rev_parse(main):
         ctx.say(f"merge: would merge origin/main {main[:12]} into local memory (not fetched in a dry run)")
