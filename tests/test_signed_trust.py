@@ -6,6 +6,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
+
 import signing
 from conftest import authority_and, commit_by_hand, git, main_files, proposal_refs
 
@@ -66,26 +68,22 @@ def test_a_host_on_the_roster_without_a_key_is_left_for_a_person_and_told_what_t
     assert "by-project/finops/memory/learned.md" not in main_files(origin)
 
 
-def test_a_signed_proposal_holding_a_secret_is_left_and_the_secret_reaches_no_ref_of_main(make_machine, origin):
+@pytest.mark.parametrize("path, text, problem", [
+    ("by-project/finops/memory/db.md", "postgres://admin:S3cr3tPassw0rd!@db/prod\n",
+     "by-project/finops/memory/db.md: looks like it holds a secret (password in a URL)"),
+    (".github/workflows/ci.yml", "on: push\n", ".github/workflows/ci.yml: a file of the repository, not memory"),
+    ("by-project/finops/transcript.jsonl", "{}\n", "by-project/finops/transcript.jsonl: not a memory file"),
+])
+def test_a_signed_proposal_failing_the_content_check_is_left_and_never_reaches_main(make_machine, origin, path, text,
+                                                                                      problem):
     laptop, builder = authority_and(make_machine, "build-07", "trusted")
     key = Path(builder.extra_env["MEMORY_MIRROR_SIGNING_KEY"])
     # the host's own key, but not its own tool: a hand-made commit, so the host's scan never saw it
-    push_by_hand(origin, FORGED_BRANCH, {"by-project/finops/memory/db.md": "postgres://admin:S3cr3tPassw0rd!@db/prod\n"},
-                 key)
+    push_by_hand(origin, FORGED_BRANCH, {path: text}, key)
     out = laptop.tick().stdout
-    assert f"left {FORGED_BRANCH} for a person: the content check failed (by-project/finops/memory/db.md: looks " \
-           "like it holds a secret" in out
+    assert f"left {FORGED_BRANCH} for a person: the content check failed ({problem}" in out
     assert "S3cr3t" not in out
-    assert "by-project/finops/memory/db.md" not in main_files(origin)
-
-
-def test_a_signed_proposal_changing_the_repos_own_files_is_left_for_a_person(make_machine, origin):
-    laptop, builder = authority_and(make_machine, "build-07", "trusted")
-    key = Path(builder.extra_env["MEMORY_MIRROR_SIGNING_KEY"])
-    push_by_hand(origin, FORGED_BRANCH, {".github/workflows/ci.yml": "on: push\n"}, key)
-    out = laptop.tick().stdout
-    assert "the content check failed (.github/workflows/ci.yml: a file of the repository, not memory" in out
-    assert ".github/workflows/ci.yml" not in main_files(origin)
+    assert path not in main_files(origin)
 
 
 def test_a_signed_proposal_of_a_symlink_is_left_and_the_link_never_reaches_main(make_machine, origin):
