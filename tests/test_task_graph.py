@@ -16,11 +16,11 @@ def test_doit_list_shows_one_task_per_step_of_the_role(make_machine):
     contributor = make_machine("build-01", "contributor")
     listing = doit(contributor, "list", "--all").stdout
     names = [line.split()[0] for line in listing.splitlines()]
-    assert names == ["migrate", "propose", "sweep", "tick", "tick:commit", "tick:fetch", "tick:merge", "tick:push", "tick:resnapshot",
+    assert names == ["check", "migrate", "propose", "sweep", "tick", "tick:commit", "tick:fetch", "tick:merge", "tick:push", "tick:resnapshot",
                      "tick:resolve", "tick:snapshot"]
     consumer = make_machine("pod-1", "consumer")
     names = [line.split()[0] for line in doit(consumer, "list", "--all").stdout.splitlines()]
-    assert names == ["migrate", "propose", "sweep", "tick", "tick:fetch", "tick:merge", "tick:resolve"]
+    assert names == ["check", "migrate", "propose", "sweep", "tick", "tick:fetch", "tick:merge", "tick:resolve"]
 
 
 def test_a_task_runs_the_chain_up_to_it_and_s_runs_one_step_alone(make_machine, origin):
