@@ -1,6 +1,7 @@
 """The role table: load roles.yaml, validate it (schema, then meaning), resolve this machine's role."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,7 @@ class RoleTable:
 
 
 _VALIDATOR = validator("roles.schema.json")
+_SSH_PUBLIC_KEY = re.compile(r"^(?:ssh|ecdsa|sk)-\S+ [A-Za-z0-9+/]+=*(?:\s|$)")
 # every step of a tick loads the table: parse and check each version of the file once per process
 _loaded: dict[tuple[Path, int, int], RoleTable] = {}
 
@@ -144,6 +146,11 @@ def _check_meaning(located: Located, role: Role) -> None:
             fail("may", f"push-main needs {needed!r} in steps (main is only pushed with what was merged from it).")
     if role.auto_merge and not role.hosts:
         fail("hosts", "auto_merge: true needs a roster of hosts (names or globs) the authority trusts.")
+    for host, key in role.keys:
+        if not _SSH_PUBLIC_KEY.match(key):
+            raise InvalidRolesError(
+                f"{located.where(['roles', role.name, 'hosts', host])}: role {role.name!r}: the key of {host} is not "
+                "an SSH public key; paste the first two fields of its .pub file (ssh-ed25519 AAAA...).")
     if role.auto_merge and not role.keys and not role.signers:
         fail("hosts", "auto_merge: true needs each host's SSH signing key: list hosts as `<host>: <public key>`, "
                       "or name an allowed-signers file with `signers:`.")

@@ -81,8 +81,9 @@ def write_roles(tmp_path: Path, body: str) -> Path:
                      "list hosts as `<host>: <public key>`, or name an allowed-signers file with `signers:`.",
                      id="trust tier without keys"),
         pytest.param("version: 1\nroles:\n  a:\n    auto_merge: true\n    hosts: {build-1: my-key}\n",
-                     "{path}:5: roles -> a -> hosts: {{'build-1': 'my-key'}} is not valid under any of the given schemas. "
-                     "See schemas/roles.schema.json for the allowed shape.", id="a roster key that is not a key"),
+                     "{path}:5: roles -> a -> hosts -> build-1: role 'a': the key of build-1 is not an SSH public "
+                     "key; paste the first two fields of its .pub file (ssh-ed25519 AAAA...).",
+                     id="a roster key that is not a key"),
         pytest.param("version: 1\nroles:\n  a: {steps: []}\nlegacy_modes: {write: b}\n",
                      "{path}:4: legacy_modes -> write: legacy mode 'write' maps to unknown role 'b'; "
                      "defined roles: a.", id="legacy mode to unknown role"),
