@@ -24,6 +24,7 @@ from pipeline.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_re
 class Problem:
     where: str  # a path (its secret part cut off) or a commit
     what: str
+    check: str = "content"  # or "signature"
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}" if self.where else self.what
@@ -39,15 +40,6 @@ def proposal_host(branch: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PROPOSAL_PREFIX and parts[1] and parts[2] else None
 
 
-def _shown(path: bytes, name_rules: list[str]) -> str:
-    text = path.decode("utf-8", "backslashreplace")
-    if name_rules:
-        from pipeline import secrets
-
-        return secrets.shown_name(text)  # the report repeats no secret
-    return text
-
-
 def change_problems(git: Git, settings: Settings, changes: list[Change], memory_only: bool) -> list[Problem]:
     """What is wrong with `changes` (a diff against main). `memory_only`: a change to a file of the repository
     itself (a README, .github/) is a problem too, as the authority merges memory and nothing else."""
@@ -60,7 +52,8 @@ def change_problems(git: Git, settings: Settings, changes: list[Change], memory_
     problems = []
     for change in changes:
         name_rules = secrets.scan_name(change.path.decode("utf-8", "replace"))
-        where = _shown(change.path, name_rules)
+        where = change.path.decode("utf-8", "backslashreplace")
+        where = secrets.shown_name(where) if name_rules else where  # the report repeats no secret
         if is_repo_file(change.path) and change.new_mode not in FORBIDDEN_MODES:
             if memory_only:
                 problems.append(Problem(where, "a file of the repository, not memory: a person merges it"))
@@ -97,24 +90,24 @@ def signature_problems(git: Git, settings: Settings, table: RoleTable, host: str
     if not keys:
         where = signers_file(role, settings) or table.source
         return [Problem("", f"no signing key for {host} on the roster of role {role.name}: add "
-                            f"`{host} <its SSH public key>` to {where}")]
+                            f"`{host} <its SSH public key>` to {where}", "signature")]
     with tempfile.TemporaryDirectory(prefix="memory-mirror-signers-") as scratch:
         signers = Path(scratch) / "allowed_signers"
         signers.write_text(allowed_signers(host, keys))
-        return [Problem(commit[:12], f"not signed by {host}'s key on the roster of role {role.name}")
+        return [Problem(commit[:12], f"not signed by {host}'s key on the roster of role {role.name}", "signature")
                 for commit in commits if not git.verify_commit(commit, signers)]
 
 
 def ref_problems(git: Git, settings: Settings, table: RoleTable, branch: str, tip: str, main: str | None,
                  memory_only: bool = False) -> list[Problem]:
-    """Everything wrong with what `tip` (the branch `branch`) brings to `main` (None: origin has no main yet)."""
+    """Everything wrong with what `tip` (the branch `branch`) brings to `main` (None: origin has no main yet), the
+    signature problems first. `memory_only`: see change_problems."""
+    host = proposal_host(branch)
+    problems = [] if host is None else \
+        signature_problems(git, settings, table, host, git.rev_list(tip, *([main] if main else [])))
     base = git.merge_base(main, tip) if main else None
     changes = git.diff_tree(base or EMPTY_TREE, tip)
-    problems = change_problems(git, settings, changes, memory_only) + collision_problems(git, tip, changes)
-    host = proposal_host(branch)
-    if host is not None:
-        problems += signature_problems(git, settings, table, host, git.rev_list(tip, *([main] if main else [])))
-    return problems
+    return problems + change_problems(git, settings, changes, memory_only) + collision_problems(git, tip, changes)
 
 
 def check_ref(git: Git, settings: Settings, table: RoleTable, ref: str, main_ref: str | None) -> list[Problem]:
@@ -130,5 +123,5 @@ def check_ref(git: Git, settings: Settings, table: RoleTable, ref: str, main_ref
     candidates = [main_ref] if main_ref else ["refs/remotes/origin/main", "refs/heads/main"]
     main = next((sha for sha in map(git.rev_parse, candidates) if sha), None)
     if main_ref and main is None:
-        raise FatalError(f"{main_ref} is not a commit in {repo}: give the main to compare with as main=<ref>.")
+        raise FatalError(f"{main_ref} is not a commit in {repo}: give the main to compare with (--main REF; main=<ref> for doit).")
     return ref_problems(git, settings, table, ref, tip, main)

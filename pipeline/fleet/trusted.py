@@ -9,7 +9,7 @@ anything else is left for a person, and the log says which check failed.
 from __future__ import annotations
 
 from pipeline.context import Context
-from pipeline.fleet.check import change_problems, collision_problems, proposal_host, signature_problems
+from pipeline.fleet.check import proposal_host, ref_problems
 from pipeline.fleet.propose import PROPOSAL_PREFIX
 from pipeline.fleet.roster import roster_role
 from pipeline.remote import remote_refs
@@ -43,7 +43,7 @@ def accept_trusted(ctx: Context, main: str) -> str:
             if ctx.git.is_ancestor(sha, main):
                 handled[sha] = "merged"
             continue
-        why = _refused(ctx, host, sha, current)
+        why = _refused(ctx, branch, sha, current)
         tree = None if why else ctx.git.merge_trees(current, sha)
         if tree is None:
             ctx.say(f"fetch: left {branch} for a person: {why or 'it does not merge cleanly'}")
@@ -55,15 +55,10 @@ def accept_trusted(ctx: Context, main: str) -> str:
     return current
 
 
-def _refused(ctx: Context, host: str, sha: str, main: str) -> str | None:
+def _refused(ctx: Context, branch: str, sha: str, main: str) -> str | None:
     """Which check the proposal fails, in words; None when it passes them all."""
-    unsigned = signature_problems(ctx.git, ctx.settings, ctx.roles, host, ctx.git.rev_list(sha, main))
-    if unsigned:
-        return f"the signature check failed ({unsigned[0]})"
-    changes = ctx.git.diff_tree(ctx.git.merge_base(main, sha) or main, sha)
-    problems = change_problems(ctx.git, ctx.settings, changes, memory_only=True) + \
-        collision_problems(ctx.git, sha, changes)
-    if problems:
-        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
-        return f"the content check failed ({problems[0]}{more})"
-    return None
+    problems = ref_problems(ctx.git, ctx.settings, ctx.roles, branch, sha, main, memory_only=True)
+    if not problems:
+        return None
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"the {problems[0].check} check failed ({problems[0]}{more})"
