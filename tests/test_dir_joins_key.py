@@ -8,13 +8,19 @@ from conftest import main_files, seeded_authority, trashed
 NOTES = "by-project/finops/memory/notes.md"
 
 
-def test_a_moved_project_with_a_fresh_index_deletes_nothing_anywhere(make_machine, origin):
+def authority_and_pod(make_machine):
+    """A seeded authority that published notes.md, and a consumer that merged it."""
     laptop = seeded_authority(make_machine)
     laptop.write("finops", "notes.md", "what we learned\n")
     laptop.tick()
     pod = make_machine("pod-1", "consumer")
     pod.project("finops")
     pod.tick()
+    return laptop, pod
+
+
+def test_a_moved_project_with_a_fresh_index_deletes_nothing_anywhere(make_machine, origin):
+    laptop, pod = authority_and_pod(make_machine)
     # the project moves: Claude Code starts a new memory dir for the new path with a fresh index
     shutil.rmtree(laptop.memory("finops").parent)
     moved = laptop.project("finops", where="src")
@@ -47,12 +53,7 @@ def test_a_dir_that_comes_back_with_an_older_version_takes_mains_without_a_confl
 
 
 def test_a_consumers_moved_project_gets_its_memory_back(make_machine, origin):
-    laptop = seeded_authority(make_machine)
-    laptop.write("finops", "notes.md", "what we learned\n")
-    laptop.tick()
-    pod = make_machine("pod-1", "consumer")
-    pod.project("finops")
-    pod.tick()
+    _laptop, pod = authority_and_pod(make_machine)
     shutil.rmtree(pod.memory("finops").parent)
     moved = pod.project("finops", where="src")  # Claude Code starts a new, empty memory dir for the new path
     pod.tick()
