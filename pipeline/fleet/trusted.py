@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 
 from pipeline.context import Context
 from pipeline.fleet.propose import PROPOSAL_PREFIX
+from pipeline.fleet.trusted_merge import merge_proposal
 from pipeline.paths import is_mirror_path
 from pipeline.remote import remote_refs
 from pipeline.roles import RoleTable
@@ -57,7 +58,7 @@ def accept_trusted(ctx: Context, main: str) -> str:
             if ctx.git.is_ancestor(sha, main):
                 handled[sha] = "merged"
             continue
-        tree = ctx.git.merge_trees(current, sha)
+        tree = merge_proposal(ctx, current, sha)
         foreign = _foreign_paths(ctx, current, tree) if tree else []
         if tree is None or foreign:
             why = "it does not merge cleanly" if tree is None else f"it touches {', '.join(foreign[:3])}"
