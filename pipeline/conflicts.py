@@ -75,5 +75,5 @@ def settle(ctx: Context, item: Pending, choice: str | None) -> list[Path]:
         if result is not None and result != local:
             atomic_write(path, result)
             written.append(path)
-        move_to_trash(sibling, ctx.settings.trash_dir, item.file.local.key)
+        move_to_trash(sibling, ctx.settings.trash_dir, item.file.local.key, rel=item.sibling)
     return written

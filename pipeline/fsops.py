@@ -63,17 +63,19 @@ def atomic_write(path: Path, data: bytes, expected: str | None | object = ANY) -
         raise
 
 
-def move_to_trash(path: Path, trash_dir: Path, label: str, expected: str | None | object = ANY) -> Path | None:
-    """Move `path` under trash_dir/<label>/<time>/, keeping its name; never unlink. With `expected`, nothing is
-    moved (None) when the file no longer holds it."""
+def move_to_trash(path: Path, trash_dir: Path, label: str, expected: str | None | object = ANY,
+                  rel: str | None = None) -> Path | None:
+    """Move `path` to trash_dir/<label>/<time>/<rel>, `rel` being its path inside its memory dir (so a restore
+    finds its subfolder again; default: its name); never unlink. With `expected`, nothing is moved (None) when
+    the file no longer holds it."""
     if not still(path, expected):
         return None
-    target_dir = trash_dir / label / time.strftime("%Y%m%dT%H%M%S")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / path.name
+    first = trash_dir / label / time.strftime("%Y%m%dT%H%M%S") / (rel or path.name)
+    first.parent.mkdir(parents=True, exist_ok=True)
+    target = first
     counter = 1
     while target.exists():
-        target = target_dir / f"{path.name}.{counter}"
+        target = first.with_name(f"{first.name}.{counter}")
         counter += 1
     try:
         os.replace(path, target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import git, main_files
+from pipeline.commands.history import restored_name
 
 
 @pytest.fixture
@@ -80,3 +81,33 @@ def test_a_file_deleted_by_a_peer_can_be_restored_from_the_trash(edited):
     assert result.stdout == "restored finops/old.md from the trash; the next tick publishes it.\n"
     assert build.files("finops")["old.md"] == "obsolete\n"
     assert build.run("trash", check=True).stdout.startswith("the trash (")
+
+
+def test_a_file_in_a_subfolder_comes_back_from_the_trash_to_its_subfolder(fleet):
+    laptop, build, _ = fleet
+    laptop.write("finops", "topics/deep.md", "deep thought\n")
+    laptop.write("finops", "deep.md", "shallow thought\n")
+    laptop.tick()
+    build.tick()
+    (laptop.memory("finops") / "topics" / "deep.md").unlink()
+    laptop.tick()
+    build.tick()
+    (entry,) = build.run("trash", "list", check=True).stdout.splitlines()
+    assert entry.startswith("by-project/finops/") and entry.endswith("/topics/deep.md")
+    result = build.run("trash", "restore", entry, check=True)
+    assert result.stdout == "restored finops/topics/deep.md from the trash; the next tick publishes it.\n"
+    assert build.files("finops") == {"deep.md": "shallow thought\n", "topics/deep.md": "deep thought\n"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "name"),
+    [
+        ("by-project/finops/20250101T000000/old.md", "old.md"),
+        ("by-project/finops/20250101T000000/topics/deep.md", "topics/deep.md"),
+        ("by-project/finops/20250101T000000/topics/deep.md.1", "topics/deep.md"),
+        ("by-project/finops/20250101T000000/2025", "2025"),
+    ],
+    ids=["a file", "a file in a subfolder", "the second copy trashed in one second", "a name of digits"],
+)
+def test_a_trash_entry_goes_back_to_its_path_in_the_memory_dir(entry, name):
+    assert restored_name(tuple(entry.split("/"))) == name

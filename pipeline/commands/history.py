@@ -102,6 +102,13 @@ def _trash_entries(ctx: Context) -> list[Path]:
         if trash.is_dir() else []
 
 
+def restored_name(parts: tuple[str, ...]) -> str:
+    """Where a trash entry (<key root>/<key>/<time>/<path inside the memory dir>) goes back to; a path trashed
+    twice in one second has a counter after its second copy's name."""
+    stem, _, counter = parts[-1].rpartition(".")
+    return "/".join([*parts[3:-1], stem if stem and counter.isdigit() else parts[-1]])
+
+
 def trash(args: argparse.Namespace) -> int:
     ctx = load_context()
     root = ctx.settings.trash_dir
@@ -119,10 +126,10 @@ def trash(args: argparse.Namespace) -> int:
     parts = Path(args.entry).parts
     keys = local_keys(ctx)
     key = "/".join(parts[:2])
-    if not source.is_file() or len(parts) != 4 or key not in keys:
+    if len(parts) < 4 or ".." in parts or key not in keys or not source.is_file():
         raise FatalError(f"{args.entry}: not a trash entry of a project on this machine. "
                          "`memory-sync trash list` prints the entries.")
-    name = parts[3].rsplit(".", 1)[0] if parts[3].rsplit(".", 1)[-1].isdigit() else parts[3]
+    name = restored_name(parts)
     target = memory_dir(ctx, keys[key].primary) / name
     if target.exists():
         raise FatalError(f"{target} exists: move it away first, then restore {args.entry} again.")

@@ -3,8 +3,9 @@
 Trust comes from the roster (a role with `auto_merge: true` in this machine's roles.yaml, listing each host's SSH
 signing key) and a verified signature, never from the branch name a proposal was pushed to. A proposal is merged
 only when every commit it brings is signed by its host's key, it passes the checks of `memory-sync check` (memory
-files only, no symlink, no oversized file, no secret, no case collision), and git's own three-way merge is clean;
-anything else is left for a person, and the log says which check failed.
+files only, no symlink, no oversized file, no secret, no case collision), and it merges cleanly as a tick merges
+main (text by line, MEMORY.md by entry: trusted_merge); anything else is left for a person, and the log says which
+check failed.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pipeline.context import Context
 from pipeline.fleet.check import proposal_host, ref_problems
 from pipeline.fleet.propose import PROPOSAL_PREFIX
 from pipeline.fleet.roster import roster_role
+from pipeline.fleet.trusted_merge import merge_proposal
 from pipeline.remote import remote_refs
 
 PROPOSAL_REFS = f"refs/heads/{PROPOSAL_PREFIX}/"
@@ -44,7 +46,7 @@ def accept_trusted(ctx: Context, main: str) -> str:
                 handled[sha] = "merged"
             continue
         why = _refused(ctx, branch, sha, current)
-        tree = None if why else ctx.git.merge_trees(current, sha)
+        tree = None if why else merge_proposal(ctx, current, sha)
         if tree is None:
             ctx.say(f"fetch: left {branch} for a person: {why or 'it does not merge cleanly'}")
             handled[sha] = f"left:{main}"

@@ -176,7 +176,7 @@ def _apply(ctx: Context, directory: Path, item: Incoming, blobs: dict[str, bytes
                 continue
             written.append(Written(str(target), local, item.main))
         elif action is Action.TRASH_LOCAL:
-            moved = move_to_trash(target, ctx.settings.trash_dir, item.key, expected=local)
+            moved = move_to_trash(target, ctx.settings.trash_dir, item.key, expected=local, rel=item.rel)
             if moved is None:
                 continue
             written.append(Written(str(target), base, None, str(moved)))

@@ -55,7 +55,8 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
             if copy != winner:
                 # a copy edited since it was read stays as it is: the next tick reconciles it again
                 if data is None:
-                    writes += move_to_trash(target, ctx.settings.trash_dir, local.key, expected=copy) is not None
+                    writes += move_to_trash(target, ctx.settings.trash_dir, local.key, expected=copy,
+                                            rel=rel) is not None
                 else:
                     writes += atomic_write(target, data, expected=copy)
             for version in extra:

@@ -93,6 +93,37 @@ def parse_diff_tree(data: bytes) -> list[Change]:
     return changes
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One version of a path that git's merge could not settle: stage 1 is the base, 2 ours, 3 theirs."""
+
+    mode: str
+    sha: str
+    stage: int
+    path: bytes
+
+
+@dataclass(frozen=True)
+class TreeMerge:
+    """What `git merge-tree --write-tree` made: the tree (conflict markers in files it could not merge), whether
+    it merged cleanly, and the stages of each path it could not merge."""
+
+    tree: str
+    clean: bool
+    conflicts: tuple[Stage, ...]
+
+
+def parse_merge_tree(data: bytes, clean: bool) -> TreeMerge:
+    """`git merge-tree --write-tree -z --no-messages` output: the tree, then `<mode> <sha> <stage>\t<path>`s."""
+    tree, *records = zsplit(data)
+    stages = []
+    for record in records:
+        meta, path = record.split(b"\t", 1)
+        mode, sha, stage = meta.decode().split()
+        stages.append(Stage(mode, sha, int(stage), path))
+    return TreeMerge(tree.decode(), clean, tuple(stages))
+
+
 class Git:
     """git in one repository (the mirror), with a pinned identity."""
 
@@ -267,16 +298,20 @@ class Git:
         self._git("update-index", "-z", "--index-info", stdin=lines, index=index)
         return self._git("write-tree", index=index).out.strip()
 
-    def merge_trees(self, ours: str, theirs: str, unrelated: bool = False) -> str | None:
-        """git's own three-way merge of two commits: the merged tree, or None when it does not merge cleanly.
-        `unrelated`: histories with no common commit merge too (against the empty tree)."""
-        args = ["merge-tree", "--write-tree", "--no-messages"] + (["--allow-unrelated-histories"] if unrelated else [])
+    def merge_tree(self, ours: str, theirs: str, unrelated: bool = False) -> TreeMerge:
+        """git's own three-way merge of two commits. `unrelated`: histories with no common commit merge too
+        (against the empty tree)."""
+        args = ["merge-tree", "--write-tree", "--no-messages", "-z"] + \
+            (["--allow-unrelated-histories"] if unrelated else [])
         result = self._git(*args, ours, theirs, check=False)
-        if result.code == 0:
-            return result.out.split()[0]
-        if result.code == 1:
-            return None
-        raise CalledProcessError(("git", *args, ours, theirs), result.code, result.stdout, result.stderr)
+        if result.code not in (0, 1):
+            raise CalledProcessError(("git", *args, ours, theirs), result.code, result.stdout, result.stderr)
+        return parse_merge_tree(result.stdout, clean=result.code == 0)
+
+    def merge_trees(self, ours: str, theirs: str, unrelated: bool = False) -> str | None:
+        """The merged tree of two commits, or None when they do not merge cleanly."""
+        merged = self.merge_tree(ours, theirs, unrelated)
+        return merged.tree if merged.clean else None
 
     def merged_in(self, tip: str, base: str) -> list[str]:
         """The commits merged into `tip` since `base`: the second parents along tip's first-parent line."""
