@@ -41,17 +41,23 @@ class Identity:
     candidates: tuple[str, ...] = field(default=())  # every real path that encodes to this name
     collides_with: str | None = None  # the other project root that holds this key (see keep_collisions_apart)
     memory: str | None = None  # the memory dir, when it is not <projects>/<encoded>/memory (a subagent's)
+    # [dir, mtime_ns] of each dir the walk up from real_path looked at for markers: a marker added or removed in
+    # one of them changes its mtime, and the key is worked out again (None: not recorded, work it out again)
+    walked: tuple[tuple[str, int], ...] | None = None
 
     @property
     def ambiguous(self) -> bool:
         return len(self.candidates) > 1
 
     def to_json(self) -> dict:
-        return {**asdict(self), "candidates": list(self.candidates)}
+        return {**asdict(self), "candidates": list(self.candidates),
+                "walked": None if self.walked is None else [list(stamp) for stamp in self.walked]}
 
     @classmethod
     def from_json(cls, data: dict) -> "Identity":
-        return cls(**{**data, "candidates": tuple(data.get("candidates", ()))})
+        walked = data.get("walked")
+        return cls(**{**data, "candidates": tuple(data.get("candidates", ())),
+                      "walked": None if walked is None else tuple((d, int(t)) for d, t in walked)})
 
 
 def find_boundary(path: str, stop_at: str | None = None) -> tuple[str, str] | None:
@@ -61,11 +67,17 @@ def find_boundary(path: str, stop_at: str | None = None) -> tuple[str, str] | No
     is its repository's main worktree (or bare repo); a bare repo is a root of its own.
     `stop_at` (the user's home) bounds the walk when no repo root is found below it.
     """
+    return _walk(path, stop_at, [])
+
+
+def _walk(path: str, stop_at: str | None, visited: list[str]) -> tuple[str, str] | None:
+    """find_boundary, listing in `visited` each dir it looked at."""
     best: tuple[int, str, str] | None = None
     current = os.path.abspath(path)
     if is_bare_repo(current):
         return current, BARE
     while True:
+        visited.append(current)
         for marker, priority in MARKERS:
             if os.path.lexists(os.path.join(current, marker)) and (best is None or priority < best[0]):
                 best = (priority, current, marker)
@@ -122,11 +134,25 @@ def resolve_one(encoded: str, decoder: Decoder, stop_at: str | None, mappings: t
     rule = mapped(real, mappings) if real and mappings else None
     if rule:
         return Identity(encoded, f"by-project/{rule[1]}", MAPPED, real, rule[0], tuple(candidates))
-    boundary = find_boundary(real, stop_at) if real else None
+    return _identify(encoded, real, tuple(candidates), stop_at)
+
+
+def _identify(encoded: str, real: str | None, candidates: tuple[str, ...], stop_at: str | None) -> Identity:
+    """The identity the markers above `real` give (no user mapping applies)."""
+    visited: list[str] = []
+    boundary = _walk(real, stop_at, visited) if real else None
+    walked = tuple((path, stamp) for path in visited if (stamp := _mtime(path)) is not None)
     if boundary is None or not is_key_name(key_name(boundary[0])):
-        return Identity(encoded, f"{UNMAPPED}/{encoded}", None, real, None, tuple(candidates))
+        return Identity(encoded, f"{UNMAPPED}/{encoded}", None, real, None, candidates, walked=walked)
     root, marker = boundary
-    return Identity(encoded, f"by-project/{key_name(root)}", marker, real, root, tuple(candidates))
+    return Identity(encoded, f"by-project/{key_name(root)}", marker, real, root, candidates, walked=walked)
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 def still_valid(identity: Identity) -> bool:
@@ -135,9 +161,11 @@ def still_valid(identity: Identity) -> bool:
         return True  # mapped by its dir name: nothing on disk decides it
     if identity.real_path is None or not os.path.isdir(identity.real_path) or identity.collides_with:
         return False
-    if identity.root is None or identity.marker == MAPPED:
+    if identity.marker == MAPPED:
         return True
-    return os.path.lexists(os.path.join(identity.root, identity.marker))
+    if identity.walked is None or any(_mtime(path) != stamp for path, stamp in identity.walked):
+        return False  # a marker may have come or gone on the way up
+    return identity.root is None or os.path.lexists(os.path.join(identity.root, identity.marker))
 
 
 def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | None,
@@ -148,8 +176,13 @@ def resolve_all(projects_dir: Path, cache: dict[str, Identity], stop_at: str | N
         if not entry.is_dir(follow_symlinks=False) or not PROJECT_DIR_NAME.match(entry.name):
             continue
         cached = cache.get(entry.name)
-        identities.append(cached if cached and still_valid(cached)
-                          else resolve_one(entry.name, decoder, stop_at, mappings))
+        if cached and still_valid(cached):
+            identities.append(cached)
+        elif cached and cached.real_path and os.path.isdir(cached.real_path) and not mappings:
+            # only the markers moved: the real path stands, and decoding it again would search the disk
+            identities.append(_identify(entry.name, cached.real_path, cached.candidates, stop_at))
+        else:
+            identities.append(resolve_one(entry.name, decoder, stop_at, mappings))
     return keep_collisions_apart(identities)
 
 

@@ -1,12 +1,13 @@
 """Decoding Claude's project dir names and naming each project by its markers."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from conftest import git
 from pipeline.decode import Decoder
-from pipeline.identity import Mapping, collisions, find_boundary, resolve_all, resolve_one
+from pipeline.identity import Identity, Mapping, collisions, find_boundary, resolve_all, resolve_one
 from pipeline.naming import dir_name
 
 
@@ -82,6 +83,20 @@ def test_resolve_all_uses_the_cache_until_the_marker_disappears(tmp_path):
     os.remove(repo / "pyproject.toml")
     again = resolve_all(projects, {i.encoded: i for i in first}, stop_at=str(tmp_path))
     assert again[0].key == "by-project/finops" and again[0].marker == ".git"
+
+
+def test_a_cached_identity_notices_a_marker_that_appears_nearer_on_the_way_up(tmp_path):
+    projects = tmp_path / "projects"
+    make(tmp_path, "work/mono", ".git")
+    service = make(tmp_path, "work/mono/billing")
+    (projects / dir_name(str(service))).mkdir(parents=True)
+    first = resolve_all(projects, {}, stop_at=str(tmp_path))
+    assert [i.key for i in first] == ["by-project/mono"]
+    cache = {i.encoded: Identity.from_json(json.loads(json.dumps(i.to_json()))) for i in first}  # as the state keeps it
+    assert resolve_all(projects, cache, stop_at=str(tmp_path)) == first
+    (service / "pyproject.toml").touch()  # the service becomes a package of its own
+    again = resolve_all(projects, cache, stop_at=str(tmp_path))
+    assert again[0].key == "by-project/billing" and again[0].marker == "pyproject.toml"
 
 
 def test_different_roots_with_one_name_are_flagged_and_kept_apart_but_fan_out_is_not(tmp_path):
