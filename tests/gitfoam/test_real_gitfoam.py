@@ -2,8 +2,10 @@
 never a held-back file, and never touches the user's own gitfoam config, daemon or repos."""
 from __future__ import annotations
 
+import base64
 import json
 import os
+import random
 import signal
 import subprocess
 
@@ -123,3 +125,26 @@ def test_propose_and_sweep_work_with_gitfoam_as_the_pusher(make_machine, origin,
         assert "nothing to sweep" in swept
     finally:
         build.run("stop", timeout=60)
+
+
+def test_a_file_gitfoam_alone_held_back_is_published_once_it_changes(make_machine, origin, gitfoam_binary):
+    """gitfoam's entropy rule also takes a base64 image for a secret (ours knows better, so the host branch has the
+    file): once the file changes, a gitfoam started anew looks at it again instead of holding it back forever."""
+    machine = make_machine("build-01", "contributor", GITFOAM_BINARY=str(gitfoam_binary),
+                           MEMORY_MIRROR_INTERVAL_SEC="3600")
+    machine.project("finops")
+    image = base64.b64encode(random.Random(7).randbytes(300)).decode()
+    machine.write("finops", "diagram.md", f"# the flow\n![flow](data:image/png;base64,{image})\n")
+    try:
+        machine.run("install", check=True, timeout=120)
+        path = "by-project/finops/memory/diagram.md"
+        assert file_on(origin, HOST, path) is not None  # our scan let it go
+        blocked_log = machine.agentihooks / "logs" / "blocked.log"
+        assert wait_for(lambda: blocked_log.exists() and "gitfoam held it back" in blocked_log.read_text(), timeout=20)
+        assert file_on(origin, LIVE, path) is None
+        machine.write("finops", "diagram.md", "# the flow\nsee docs/flow.png\n")
+        assert wait_for(lambda: file_on(origin, LIVE, path) == "# the flow\nsee docs/flow.png\n", timeout=30)
+        assert "starting it again so it looks at the file anew" in \
+            (machine.agentihooks / "logs" / "gitfoam.log").read_text()
+    finally:
+        machine.run("stop", timeout=60)
