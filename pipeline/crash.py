@@ -10,7 +10,6 @@ import sys
 import tempfile
 import time
 import traceback
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipeline.masking import mask
@@ -28,6 +27,8 @@ def _logs_dir() -> Path:
 
 
 def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # 20 ms of start-up: only a crash needs it
+
     try:
         return version("memory-mirror")
     except PackageNotFoundError:
