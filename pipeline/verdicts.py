@@ -40,13 +40,14 @@ def verdicts(ctx: Context, shas: list[str]) -> dict[str, tuple[int, list[str] | 
     cached = known.get("blobs", {})
     wanted = list(dict.fromkeys(shas))
     todo = [sha for sha in wanted if sha not in cached or (cached[sha][1] is None and cached[sha][0] <= limit)]
-    sizes = ctx.git.blob_sizes(todo)
+    # one read gives sizes and contents (a new version is nearly always small enough to be scanned)
+    blobs = ctx.git.read_blobs(todo)
+    sizes = {sha: len(blobs[sha]) for sha in todo}
     scannable = [sha for sha in todo if sizes[sha] <= limit]
     found: dict[str, list[str]] = {}
     if scannable:
         from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
 
-        blobs = ctx.git.read_blobs(scannable)
         found = {sha: secrets.scan(blobs[sha]) for sha in scannable}
     result = {sha: (sizes[sha], found.get(sha)) if sha in sizes else tuple(cached[sha]) for sha in wanted}
     if todo or set(cached) != set(wanted):

@@ -13,7 +13,7 @@ from pipeline.faults import crash_point
 from pipeline.identity import UNMAPPED
 from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS, split_mirror_path
-from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
+from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
 from pipeline.verdicts import name_verdicts, verdicts
 
@@ -144,14 +144,15 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
     for key in merged:
         root, name = _split_key(key)
         merged_names.setdefault(root, set()).add(name)
-    root_entries = []
+    subtrees, root_entries = [], []
     for root in KEY_ROOTS:
         # with no base nothing counts as deleted: local content is all there is
         replace = merged_names[root] if base else set(by_root[root])
         entries = compose_key_root(base_by_root[root], by_root[root], replace)
         if entries:
-            root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
-    return git.mktree(root_entries)
+            subtrees.append(entries)
+            root_entries.append(TreeEntry(TREE_MODE, "tree", tree_id(entries), root.encode()))
+    return git.mktrees([*subtrees, root_entries])[-1]  # one git call for the whole snapshot tree
 
 
 def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[str]:

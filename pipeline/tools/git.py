@@ -1,6 +1,7 @@
 """The git wrapper: one small function per git call, all through the Runner."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,14 @@ class TreeEntry:
 
     def line(self) -> bytes:
         return f"{self.mode} {self.kind} {self.sha}\t".encode() + self.path
+
+
+def tree_id(entries: list[TreeEntry]) -> str:
+    """The id git gives a tree of `entries` (sha1): what mktree will print for it, known before it runs."""
+    # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
+    ordered = sorted(entries, key=lambda e: e.path + b"/" if e.kind == "tree" else e.path)
+    body = b"".join(e.mode.lstrip("0").encode() + b" " + e.path + b"\0" + bytes.fromhex(e.sha) for e in ordered)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
 
 
 def parse_ls_tree(data: bytes) -> list[TreeEntry]:
@@ -188,9 +197,11 @@ class Git:
             args.append("-r")
         return parse_ls_tree(self._git(*args, tree, "--", *paths).stdout)
 
-    def mktree(self, entries: list[TreeEntry]) -> str:
-        data = b"".join(entry.line() + b"\0" for entry in entries)
-        return self._git("mktree", "-z", stdin=data, mutating=True).out.strip() or "<tree>"
+    def mktrees(self, trees: list[list[TreeEntry]]) -> list[str]:
+        """Several trees in one `git mktree --batch`; a later one may hold an earlier one, named by tree_id()."""
+        data = b"".join(b"".join(entry.line() + b"\0" for entry in entries) + b"\0" for entries in trees)
+        made = self._git("mktree", "-z", "--batch", stdin=data, mutating=True).out.split()
+        return made or ["<tree>"] * len(trees)
 
     def commit_tree(self, tree: str, message: str, parents: list[str]) -> str:
         args = ["commit-tree", tree, "-m", message]
