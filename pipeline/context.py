@@ -92,9 +92,17 @@ def run_context(**options) -> Context:
     key = (run_id(), *sorted(options.items()))
     if key not in _run_contexts:
         context = load_context(**options, config=run_config())
-        _run_contexts.clear()
+        context.git.keep_reader()
+        end_run()
         _run_contexts[key] = context
     return _run_contexts[key]
+
+
+def end_run() -> None:
+    """The run is over: what its steps kept open (a git reader) is closed."""
+    for context in _run_contexts.values():
+        context.git.close()
+    _run_contexts.clear()
 
 
 def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,

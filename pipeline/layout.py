@@ -26,7 +26,7 @@ def refuse_old_layout(ctx: Context, main: str) -> None:
     """Stop the tick, before anything is published, when `main` holds <encoded>/memory/ at its root."""
     if main in _current_layout:
         return
-    candidates = old_layout_candidates(ctx.git.ls_tree(main))
+    candidates = old_layout_candidates(ctx.git.children(main)[1])
     old = [entry.path.decode("utf-8", "surrogateescape").split("/")[0]
            for entry in ctx.git.ls_tree(main, *(f"{name}/{MEMORY}" for name in candidates))] if candidates else []
     if not old:

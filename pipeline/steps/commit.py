@@ -19,6 +19,7 @@ from pipeline.verdicts import name_verdicts, verdicts
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
+KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -118,9 +119,11 @@ def base_listing(ctx: Context, base: str | None) -> dict:
         return {"tree": None, "keys": {}}
     known = ctx.state.read("base_listing", {})
     if known.get("commit") != base:
-        keys = {entry.path.decode("utf-8", "surrogateescape"): entry.sha
-                for entry in ctx.git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)) if entry.mode == TREE_MODE}
-        known = {"commit": base, "tree": ctx.git.tree_of(base), "keys": keys}
+        tree, roots = ctx.git.children(base)
+        keys = {f"{root.path.decode()}/{entry.path.decode('utf-8', 'surrogateescape')}": entry.sha
+                for root in roots if root.mode == TREE_MODE and root.path in KEY_ROOT_NAMES
+                for entry in ctx.git.children(root.sha)[1] if entry.mode == TREE_MODE}
+        known = {"commit": base, "tree": tree, "keys": keys}
         ctx.state.write("base_listing", known)
     return known
 
@@ -200,8 +203,8 @@ def run(ctx: Context) -> None:
         ctx.runner.run("git", "update-ref", f"refs/heads/{ctx.settings.host_branch}", "<S>", mutating=True)
         ctx.state.write("snapshot", {"commit": "<S>", "base": base})
         return
-    local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
-                      for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}
+    projects = git.children(local_tree, WORKTREE_DIR)
+    local_subtrees = {e.path.decode("utf-8", "surrogateescape"): e.sha for e in (projects[1] if projects else [])}
     tree = compose(ctx, keys, base, merged, local_subtrees)
     base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
