@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,13 @@ from pipeline.fsops import atomic_write
 # One run is one tick or one fleet command. A long-lived process (the daemon) makes many runs, and what a run
 # learned about origin or the disk is only trusted inside that run: anything keyed by the run id is redone
 # in the next one.
-_run = {"id": uuid.uuid4().hex}
+_run = {"id": os.urandom(16).hex()}
 # what a dry run would have written, per state dir: kept in memory for the later steps of the same run
 _DRY_WRITES: dict[Path, dict[str, Any]] = {}
 
 
 def new_run() -> None:
-    _run["id"] = uuid.uuid4().hex
+    _run["id"] = os.urandom(16).hex()
     _DRY_WRITES.clear()
 
 

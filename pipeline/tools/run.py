@@ -126,6 +126,7 @@ class _Stream:
 
     def __init__(self):
         self.data = bytearray()
+        self.start = 0  # what was taken stays until it is worth dropping: a cut per answer would copy the rest
         self.ended = False
         self.changed = threading.Condition()
 
@@ -142,16 +143,19 @@ class _Stream:
             self.ended = True
             self.changed.notify_all()
 
-    def take(self, end_of: Callable[[bytearray], int]) -> bytes | None:
-        """The output up to `end_of(data)` (-1: not there yet), once it has arrived; None when the command ended
-        first."""
+    def take(self, end_of: Callable[[bytearray, int], int]) -> bytes | None:
+        """The output from where the last take ended up to `end_of(data, start)` (-1: not there yet), once it has
+        arrived; None when the command ended first."""
         with self.changed:
-            while (end := end_of(self.data)) < 0:
+            while (end := end_of(self.data, self.start)) < 0:
                 if self.ended:
                     return None
                 self.changed.wait()
-            chunk = bytes(self.data[:end])
-            del self.data[:end]
+            chunk = bytes(self.data[self.start:end])
+            self.start = end
+            if self.start > len(self.data) // 2:
+                del self.data[:self.start]
+                self.start = 0
             return chunk
 
 
@@ -170,16 +174,16 @@ class Session:
 
     def line(self) -> bytes:
         """The next line of the answers, without its newline."""
-        return self._answer(lambda data: data.find(b"\n") + 1 or -1)[:-1]
+        return self._answer(lambda data, start: data.find(b"\n", start) + 1 or -1)[:-1]
 
     def read(self, size: int) -> bytes:
-        return self._answer(lambda data: size if len(data) >= size else -1)
+        return self._answer(lambda data, start: start + size if len(data) >= start + size else -1)
 
     def _answer(self, end_of: Callable[[bytearray], int]) -> bytes:
         chunk = self._out.take(end_of)
         if chunk is None:
             self.close()
-            raise CalledProcessError(self.cmd, self._process.exit_code or -1, bytes(self._out.data),
+            raise CalledProcessError(self.cmd, self._process.exit_code or -1, bytes(self._out.data[self._out.start:]),
                                      bytes(self._err.data))
         return chunk
 
