@@ -133,6 +133,8 @@ class Git:
         self._keeps_reader = True
 
     def close(self) -> None:
+        """Stop keeping a reader: a later read is a command of its own again."""
+        self._keeps_reader = False
         if self._reader is not None:
             self._reader.close()
             self._reader = None
