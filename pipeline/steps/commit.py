@@ -15,7 +15,7 @@ from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, loc
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries
-from pipeline.verdicts import name_verdicts, verdicts
+from pipeline.verdicts import judge
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
@@ -61,8 +61,8 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
             change.path.decode("utf-8")
         except UnicodeDecodeError:
             reasons[change.path] = "its name is not valid UTF-8; rename it"
-    judged = verdicts(ctx, [c.new_sha for c in added if c.path not in reasons])
-    named = name_verdicts(ctx, [c.path.decode("utf-8") for c in added if c.path not in reasons])
+    judged, named = judge(ctx, [c.new_sha for c in added if c.path not in reasons],
+                          [c.path.decode("utf-8") for c in added if c.path not in reasons])
     limit = ctx.settings.max_file_bytes
     for change in added:
         if change.path in reasons:
