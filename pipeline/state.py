@@ -49,7 +49,13 @@ class State:
         if self.dry_run:
             self._dry[name] = value
             return
-        atomic_write(self.path(name), json.dumps(value, indent=1, sort_keys=True).encode())
+        data = json.dumps(value, indent=1, sort_keys=True).encode()
+        try:
+            if self.path(name).read_bytes() == data:
+                return  # a tick that learned nothing new rewrites (and fsyncs) nothing
+        except OSError:
+            pass
+        atomic_write(self.path(name), data)
 
     def forget(self, *names: str) -> None:
         if not self.dry_run:
