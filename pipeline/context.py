@@ -16,6 +16,7 @@ from pipeline.roles import Role, RoleTable, load_roles, resolve_role
 from pipeline.state import State, run_id
 from pipeline.tools.git import Git
 from pipeline.tools.run import Runner
+from pipeline.yamlfile import read_validated, save_validated
 
 BASE_REF = "refs/mirror/base"
 ORIGIN_MAIN = "refs/remotes/origin/main"
@@ -69,6 +70,7 @@ _run_config: dict[str, tuple[Settings, RoleTable]] = {}
 
 def read_config() -> tuple[Settings, RoleTable]:
     settings = load_settings()
+    read_validated(settings.state_dir)
     return settings, load_roles(settings.roles_file)
 
 
@@ -90,9 +92,17 @@ def run_context(**options) -> Context:
     key = (run_id(), *sorted(options.items()))
     if key not in _run_contexts:
         context = load_context(**options, config=run_config())
-        _run_contexts.clear()
+        context.git.keep_reader()
+        end_run()
         _run_contexts[key] = context
     return _run_contexts[key]
+
+
+def end_run() -> None:
+    """The run is over: what its steps kept open (a git reader) is closed."""
+    for context in _run_contexts.values():
+        context.git.close()
+    _run_contexts.clear()
 
 
 def load_context(dry_run: bool = False, role_name: str | None = None, echo: Callable[[str], None] = echo,
@@ -102,6 +112,9 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
     role = table.get(role_name) if role_name else resolve_role(settings, table)
     log = setup_logging(settings.logs_dir / log_name) if not dry_run else _quiet_logger()
     runner = Runner(dry_run=dry_run, echo=echo)
+    mappings = load_mappings(settings.identities_file, settings.user_home)
+    if not dry_run:
+        save_validated(settings.state_dir)
     return Context(
         settings=settings,
         roles=table,
@@ -110,7 +123,7 @@ def load_context(dry_run: bool = False, role_name: str | None = None, echo: Call
         git=Git(runner, settings.mirror_dir, settings.hostname, settings.signing_key),
         state=State(settings.state_dir, dry_run=dry_run),
         log=log,
-        mappings=load_mappings(settings.identities_file, settings.user_home),
+        mappings=mappings,
         ignore=load_ignore(settings.ignore_file),
         changed_dirs=changed_dirs,
     )

@@ -5,12 +5,8 @@ A bug must be reported, never swallowed, and never shown as a bare traceback or 
 from __future__ import annotations
 
 import os
-import platform
 import sys
-import tempfile
 import time
-import traceback
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipeline.masking import mask
@@ -28,6 +24,8 @@ def _logs_dir() -> Path:
 
 
 def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("memory-mirror")
     except PackageNotFoundError:
@@ -36,6 +34,12 @@ def _package_version() -> str:
 
 def write_crash_log(exc: BaseException, where: str) -> Path:
     """Write the crash log for `exc`, raised in `where`; returns its path (in the temp dir if logs/ is unwritable)."""
+    # only a crash needs these (and the package metadata): a verb that loads no doit, such as the status
+    # hook run at each Claude session start, starts without them
+    import platform
+    import tempfile
+    import traceback
+
     stamp = time.strftime("%Y%m%dT%H%M%S")
     text = "\n".join([
         f"memory-mirror {_package_version()} crashed in {where}",

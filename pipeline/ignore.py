@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pathspec
 
 @dataclass(frozen=True)
 class Ignore:
@@ -26,6 +28,8 @@ class Ignore:
 
 def parse_ignore(text: str, origin: str) -> Ignore:
     """The rules of `text`; a line that is not a valid pattern is an error naming `origin` and its line."""
+    import pathspec  # 10 ms of start-up: only a machine with a mirrorignore needs it
+
     lines = text.splitlines()
     for number, line in enumerate(lines, 1):
         try:

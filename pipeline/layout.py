@@ -18,13 +18,20 @@ def old_layout_candidates(root: list[TreeEntry]) -> list[str]:
             and PROJECT_DIR_NAME.match(name)]
 
 
+# the last commit of main seen in the current layout: a commit's tree never changes, so neither does this verdict
+_current_layout: set[str] = set()
+
+
 def refuse_old_layout(ctx: Context, main: str) -> None:
     """Stop the tick, before anything is published, when `main` holds <encoded>/memory/ at its root."""
-    candidates = old_layout_candidates(ctx.git.ls_tree(main))
-    if not candidates:
+    if main in _current_layout:
         return
+    candidates = old_layout_candidates(ctx.git.children(main)[1])
     old = [entry.path.decode("utf-8", "surrogateescape").split("/")[0]
-           for entry in ctx.git.ls_tree(main, *(f"{name}/{MEMORY}" for name in candidates))]
-    if old:
-        raise FatalError(f"origin's main is in the v1/v2 layout ({len(old)} project dir(s) at its root, such as "
-                         f"{old[0]}): run `memory-sync migrate-layout` first; nothing was published.")
+           for entry in ctx.git.ls_tree(main, *(f"{name}/{MEMORY}" for name in candidates))] if candidates else []
+    if not old:
+        _current_layout.clear()
+        _current_layout.add(main)
+        return
+    raise FatalError(f"origin's main is in the v1/v2 layout ({len(old)} project dir(s) at its root, such as "
+                     f"{old[0]}): run `memory-sync migrate-layout` first; nothing was published.")

@@ -78,10 +78,17 @@ def check_remote(ctx: Context) -> dict[str, str]:
     return refs
 
 
+# state file -> the second this process last wrote to it: status counts in seconds, so a tick that reaches
+# origin three times within one writes it once
+_reached: dict[str, int] = {}
+
+
 def reached_origin(ctx: Context) -> None:
     """Remember when origin last answered, for status: a daemon that never reaches it must not look healthy."""
-    if not ctx.dry_run:
-        ctx.state.write("origin", {"reached": int(time.time())})
+    now, path = int(time.time()), str(ctx.state.path("origin"))
+    if not ctx.dry_run and _reached.get(path) != now:
+        ctx.state.write("origin", {"reached": now})
+        _reached[path] = now
 
 
 def remote_refs(ctx: Context) -> dict[str, str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,13 @@ from pipeline.fsops import atomic_write
 # One run is one tick or one fleet command. A long-lived process (the daemon) makes many runs, and what a run
 # learned about origin or the disk is only trusted inside that run: anything keyed by the run id is redone
 # in the next one.
-_run = {"id": uuid.uuid4().hex}
+_run = {"id": os.urandom(16).hex()}
 # what a dry run would have written, per state dir: kept in memory for the later steps of the same run
 _DRY_WRITES: dict[Path, dict[str, Any]] = {}
 
 
 def new_run() -> None:
-    _run["id"] = uuid.uuid4().hex
+    _run["id"] = os.urandom(16).hex()
     _DRY_WRITES.clear()
 
 
@@ -49,7 +49,13 @@ class State:
         if self.dry_run:
             self._dry[name] = value
             return
-        atomic_write(self.path(name), json.dumps(value, indent=1, sort_keys=True).encode())
+        data = json.dumps(value, indent=1, sort_keys=True).encode()
+        try:
+            if self.path(name).read_bytes() == data:
+                return  # a tick that learned nothing new rewrites (and fsyncs) nothing
+        except OSError:
+            pass
+        atomic_write(self.path(name), data)
 
     def forget(self, *names: str) -> None:
         if not self.dry_run:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pipeline.context import Context
 
 STATE = "verdicts"
+Verdict = tuple[int, "list[str] | None"]  # a blob's size, and the secret rules it matches (None: too big to scan)
 
 
 def scanner_version() -> str:
@@ -26,46 +27,43 @@ def scanner_version() -> str:
     return digest.hexdigest()
 
 
-def _known(ctx: Context, version: str) -> dict:
-    known = ctx.state.read(STATE, {})
-    return known if known.get("scanner") == version else {"scanner": version}
-
-
-def verdicts(ctx: Context, shas: list[str]) -> dict[str, tuple[int, list[str] | None]]:
-    """blob -> (its size, the names of the secret rules it matches; None for a blob too big to be scanned).
-    Only blobs never judged before are read; the state keeps the verdicts of `shas` and drops the rest."""
-    limit = ctx.settings.max_file_bytes
+def judge(ctx: Context, shas: list[str], paths: list[str]) -> tuple[dict[str, Verdict], dict[str, list[str]]]:
+    """blob -> its Verdict, and path -> the secret rules the path itself matches (a name is published like
+    content). Only what was never judged before is read and scanned; the state, read and written once (one
+    fsync per commit, not two), keeps the verdicts of `shas` and `paths` and drops the rest."""
     version = scanner_version()
-    known = _known(ctx, version)
-    cached = known.get("blobs", {})
+    known = ctx.state.read(STATE, {})
+    if known.get("scanner") != version:
+        known = {"scanner": version}
+    blobs, blobs_new = _blob_verdicts(ctx, known.get("blobs", {}), shas)
+    names, names_new = _name_verdicts(known.get("names", {}), paths)
+    if blobs_new or names_new or set(known.get("blobs", {})) != set(blobs) or set(known.get("names", {})) != set(names):
+        ctx.state.write(STATE, {"scanner": version, "names": names,
+                                "blobs": {sha: list(verdict) for sha, verdict in blobs.items()}})
+    return blobs, names
+
+
+def _blob_verdicts(ctx: Context, cached: dict, shas: list[str]) -> tuple[dict[str, Verdict], bool]:
+    limit = ctx.settings.max_file_bytes
     wanted = list(dict.fromkeys(shas))
     todo = [sha for sha in wanted if sha not in cached or (cached[sha][1] is None and cached[sha][0] <= limit)]
-    sizes = ctx.git.blob_sizes(todo)
+    # one read gives sizes and contents (a new version is nearly always small enough to be scanned)
+    blobs = ctx.git.read_blobs(todo)
+    sizes = {sha: len(blobs[sha]) for sha in todo}
     scannable = [sha for sha in todo if sizes[sha] <= limit]
     found: dict[str, list[str]] = {}
     if scannable:
         from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
 
-        blobs = ctx.git.read_blobs(scannable)
         found = {sha: secrets.scan(blobs[sha]) for sha in scannable}
-    result = {sha: (sizes[sha], found.get(sha)) if sha in sizes else tuple(cached[sha]) for sha in wanted}
-    if todo or set(cached) != set(wanted):
-        ctx.state.write(STATE, {**known, "blobs": {sha: list(v) for sha, v in result.items()}})
-    return result
+    return {sha: (sizes[sha], found.get(sha)) if sha in sizes else tuple(cached[sha]) for sha in wanted}, bool(todo)
 
 
-def name_verdicts(ctx: Context, paths: list[str]) -> dict[str, list[str]]:
-    """path -> the secret rules the path itself matches (a name is published like content), judged once each."""
-    version = scanner_version()
-    known = _known(ctx, version)
-    cached = known.get("names", {})
+def _name_verdicts(cached: dict, paths: list[str]) -> tuple[dict[str, list[str]], bool]:
     wanted = list(dict.fromkeys(paths))
     todo = [path for path in wanted if path not in cached]
     if todo:
         from pipeline import secrets
 
         cached = {**cached, **{path: secrets.scan_name(path) for path in todo}}
-    result = {path: cached[path] for path in wanted}
-    if todo or set(known.get("names", {})) != set(wanted):
-        ctx.state.write(STATE, {**known, "names": result})
-    return result
+    return {path: cached[path] for path in wanted}, bool(todo)

@@ -1,22 +1,70 @@
 """Our YAML files (roles.yaml, identities.yaml): parsed with libyaml when present, checked against their
-JSON Schema, and every error names the file, the line and the key path."""
+JSON Schema, and every error names the file, the line and the key path.
+
+A text that passed its schema once is known by its digest (of schema and text) and not checked again; the digests
+are kept in the state dir, so a command whose files did not change never imports jsonschema (about 40 ms).
+"""
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Callable
 
-import jsonschema
 import yaml
 
 from pipeline.errors import ConfigError
 
 SCHEMAS = Path(__file__).resolve().parent / "data"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+VALIDATED = "validated.json"
 
 
-def validator(schema_name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads((SCHEMAS / schema_name).read_text(encoding="utf-8")))
+class Schema:
+    """A JSON Schema of ours, read and compiled the first time a text must be checked against it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.text = (SCHEMAS / name).read_text(encoding="utf-8")
+        self._validator = None
+
+    def iter_errors(self, data: Any):
+        if self._validator is None:
+            import jsonschema
+
+            self._validator = jsonschema.Draft202012Validator(json.loads(self.text))
+        return self._validator.iter_errors(data)
+
+    def digest(self, text: str) -> str:
+        return hashlib.sha256(f"{len(self.text)}:{self.text}{text}".encode()).hexdigest()
+
+
+def validator(schema_name: str) -> Schema:
+    return Schema(schema_name)
+
+
+# digests of texts that passed their schema: read from the state dir, written back by a run that added one
+_valid: dict[str, set[str] | bool] = {"digests": set(), "added": False}
+
+
+def read_validated(state_dir: Path) -> None:
+    try:
+        known = json.loads((state_dir / VALIDATED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = []  # a cache only: an unreadable one means checking again
+    _valid["digests"] = set(known) if isinstance(known, list) else set()
+    _valid["added"] = False
+
+
+def save_validated(state_dir: Path) -> None:
+    """Keep the digests where the state already is (a machine not set up yet gets no file of ours)."""
+    if _valid["added"] and state_dir.is_dir():
+        from pipeline.fsops import atomic_write
+
+        with contextlib.suppress(OSError):  # a cache: a full disk only means checking again next time
+            atomic_write(state_dir / VALIDATED, json.dumps(sorted(_valid["digests"])).encode())
+        _valid["added"] = False
 
 
 class Located:
@@ -47,7 +95,7 @@ class Located:
         return f"{self.path}{f':{line}' if line else ''}: {' -> '.join(str(k) for k in keys) or '(top level)'}"
 
 
-def load(path: Path, schema: jsonschema.Draft202012Validator, schema_name: str,
+def load(path: Path, schema: Schema, schema_name: str,
          error: Callable[[str], ConfigError]) -> tuple[Any, Located]:
     """Parse and validate; raises `error(message)` for unreadable, non-YAML or off-schema files."""
     try:
@@ -61,9 +109,14 @@ def load(path: Path, schema: jsonschema.Draft202012Validator, schema_name: str,
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"{path}{f':{mark.line + 1}' if mark else ''}: not valid YAML ({problem}). Fix the syntax.") from None
     located = Located(path, text)
+    digest = schema.digest(text)
+    if digest in _valid["digests"]:
+        return data, located
     problems = sorted(schema.iter_errors(data), key=lambda e: list(e.absolute_path))
     if problems:
         first = problems[0]
         raise error(f"{located.where(list(first.absolute_path))}: {first.message}. "
                     f"See schemas/{schema_name} for the allowed shape.")
+    _valid["digests"].add(digest)
+    _valid["added"] = True
     return data, located

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from conftest import main_files
+from pipeline.steps.snapshot import COPY_HERE_DIRS
 from pipeline.tools.rsync import has_needed_options
 
 OLD_RSYNC = """#!/bin/sh
@@ -38,12 +39,18 @@ def test_snapshots_work_with_an_old_rsync_on_path(make_machine, origin, tmp_path
     (bin_dir / "rsync").write_text(OLD_RSYNC.format(calls=calls, real=shutil.which("rsync")))
     (bin_dir / "rsync").chmod(0o755)
     laptop = make_machine("laptop", "authority", PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    laptop.project("finops")
-    laptop.write("finops", "MEMORY.md", "v1\n")
+    # more changed dirs than a tick copies without rsync, so each tick would use it if it could
+    others = [f"app{n}" for n in range(COPY_HERE_DIRS)]
+    for name in ["finops", *others]:
+        laptop.project(name)
+        laptop.write(name, "MEMORY.md", "v1\n")
     laptop.write("finops", "notes/deploy.md", "deploy on fridays\n")
     laptop.tick()
-    laptop.write("finops", "MEMORY.md", "v2\n")
+    for name in ["finops", *others]:
+        laptop.write(name, "MEMORY.md", "v2\n")
     laptop.tick()
-    assert main_files(origin) == {"by-project/finops/memory/MEMORY.md": "v2\n",
-                                  "by-project/finops/memory/notes/deploy.md": "deploy on fridays\n"}
+    files = main_files(origin)
+    assert {path: text for path, text in files.items() if "/finops/" in path} == {
+        "by-project/finops/memory/MEMORY.md": "v2\n", "by-project/finops/memory/notes/deploy.md": "deploy on fridays\n"}
+    assert len(files) == 2 + len(others)
     assert calls.read_text().splitlines() == ["--version", "--version"]  # once per tick's process, nothing else

@@ -8,6 +8,7 @@ from doit import plugin
 from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
+from pipeline.context import end_run
 from pipeline.graph import namespace
 from pipeline.lock import release_tick_locks
 from pipeline.runstep import exit_code_of_run
@@ -27,6 +28,7 @@ def run_tasks(*argv: str) -> int:
     try:
         code = DoitMain(ModuleTaskLoader(namespace())).run(list(argv))
     finally:
+        end_run()
         release_tick_locks()
     return (exit_code_of_run() or code) if code else 0
 

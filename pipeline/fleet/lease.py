@@ -80,6 +80,11 @@ def held_elsewhere(ctx: Context) -> bool:
     return _current(ctx)[3] is Verdict.STAND_DOWN
 
 
+def holds(ctx: Context) -> bool:
+    """This machine holds the lease and need not renew it now."""
+    return _current(ctx)[3] is Verdict.HOLD
+
+
 def secure(ctx: Context) -> None:
     """Hold the lease of this exclusive role, or raise StandDown naming the holder."""
     role = ctx.role.name

@@ -13,12 +13,13 @@ from pipeline.faults import crash_point
 from pipeline.identity import UNMAPPED
 from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
 from pipeline.paths import KEY_ROOTS, split_mirror_path
-from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry
+from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
-from pipeline.verdicts import name_verdicts, verdicts
+from pipeline.verdicts import judge
 
 ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
+KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -60,8 +61,8 @@ def held_back_reasons(ctx: Context, added: list[Change]) -> dict[bytes, str]:
             change.path.decode("utf-8")
         except UnicodeDecodeError:
             reasons[change.path] = "its name is not valid UTF-8; rename it"
-    judged = verdicts(ctx, [c.new_sha for c in added if c.path not in reasons])
-    named = name_verdicts(ctx, [c.path.decode("utf-8") for c in added if c.path not in reasons])
+    judged, named = judge(ctx, [c.new_sha for c in added if c.path not in reasons],
+                          [c.path.decode("utf-8") for c in added if c.path not in reasons])
     limit = ctx.settings.max_file_bytes
     for change in added:
         if change.path in reasons:
@@ -119,11 +120,13 @@ def base_listing(ctx: Context, base: str | None) -> dict:
         return {"tree": None, "keys": {}, "repo_files": []}
     known = ctx.state.read("base_listing", {})
     if known.get("commit") != base or "repo_files" not in known:
-        keys = {entry.path.decode("utf-8", "surrogateescape"): entry.sha
-                for entry in ctx.git.ls_tree(base, *(f"{root}/" for root in KEY_ROOTS)) if entry.mode == TREE_MODE}
+        tree, roots = ctx.git.children(base)
+        keys = {f"{root.path.decode()}/{entry.path.decode('utf-8', 'surrogateescape')}": entry.sha
+                for root in roots if root.mode == TREE_MODE and root.path in KEY_ROOT_NAMES
+                for entry in ctx.git.children(root.sha)[1] if entry.mode == TREE_MODE}
         repo_files = [[e.mode, e.kind, e.sha, e.path.decode("utf-8", "surrogateescape")]
-                      for e in ctx.git.ls_tree(base) if is_repo_file(e.path)]
-        known = {"commit": base, "tree": ctx.git.tree_of(base), "keys": keys, "repo_files": repo_files}
+                      for e in roots if is_repo_file(e.path)]
+        known = {"commit": base, "tree": tree, "keys": keys, "repo_files": repo_files}
         ctx.state.write("base_listing", known)
     return known
 
@@ -148,6 +151,7 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         root, name = _split_key(key)
         merged_names.setdefault(root, set()).add(name)
     # a README or .github/ a user keeps in the mirror repo goes on as it is: only memory is this machine's to change
+    subtrees = []
     root_entries = [TreeEntry(mode, kind, sha, name.encode("utf-8", "surrogateescape"))
                     for mode, kind, sha, name in base_listing(ctx, base)["repo_files"]]
     for root in KEY_ROOTS:
@@ -155,8 +159,9 @@ def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: f
         replace = merged_names[root] if base else set(by_root[root])
         entries = compose_key_root(base_by_root[root], by_root[root], replace)
         if entries:
-            root_entries.append(TreeEntry(TREE_MODE, "tree", git.mktree(entries), root.encode()))
-    return git.mktree(root_entries)
+            subtrees.append(entries)
+            root_entries.append(TreeEntry(TREE_MODE, "tree", tree_id(entries), root.encode()))
+    return git.mktrees([*subtrees, root_entries])[-1]  # one git call for the whole snapshot tree
 
 
 def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[str]:
@@ -204,8 +209,8 @@ def run(ctx: Context) -> None:
         ctx.runner.run("git", "update-ref", f"refs/heads/{ctx.settings.host_branch}", "<S>", mutating=True)
         ctx.state.write("snapshot", {"commit": "<S>", "base": base})
         return
-    local_subtrees = {e.path.decode("utf-8", "surrogateescape").split("/", 1)[1]: e.sha
-                      for e in git.ls_tree(local_tree, f"{WORKTREE_DIR}/")}
+    projects = git.children(local_tree, WORKTREE_DIR)
+    local_subtrees = {e.path.decode("utf-8", "surrogateescape"): e.sha for e in (projects[1] if projects else [])}
     tree = compose(ctx, keys, base, merged, local_subtrees)
     base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base

@@ -11,7 +11,7 @@ from pipeline.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet import lease
 from pipeline.mirror import local_keys, read_base, write_base
-from pipeline.remote import host_ref, push_refs, remote_refs
+from pipeline.remote import PushOutcome, host_ref, push_refs, remote_refs
 
 HOST_PUSH_ATTEMPTS = 5
 # two machines with one name take turns on the branch: status keeps saying so for a day after the last sighting
@@ -35,7 +35,9 @@ def _someone_else_publishes(ctx: Context, on_origin: str | None, commit: str) ->
     return True
 
 
-def _push_host_branch(ctx: Context, commit: str) -> None:
+def _push_host_branch(ctx: Context, commit: str, main: tuple[str, str] | None = None) -> PushOutcome | None:
+    """`main`: main's refspec and lease, pushed in the same call (one round trip to origin); returns its
+    outcome, or None when main was not pushed here."""
     branch = host_ref(ctx)
     on_origin = remote_refs(ctx).get(branch)
     seen = ctx.state.read("duplicate_host")
@@ -44,20 +46,24 @@ def _push_host_branch(ctx: Context, commit: str) -> None:
     if on_origin == commit:
         _published(ctx)
         ctx.say(f"push: {ctx.settings.host_branch} already up to date")
-        return
+        return None
+    along = push_refs(ctx, [f"+{commit}:{branch}", main[0]], lease=main[1]) if main is not None else None
+    # the host branch goes alone when it did not go with main: a hook that refuses main refuses the whole push
     for attempt in range(1, HOST_PUSH_ATTEMPTS + 1):
-        outcome = push_refs(ctx, [f"+{commit}:{branch}"])
+        outcome = along if along is not None and along.ok(branch) else push_refs(ctx, [f"+{commit}:{branch}"])
         # the pusher publishes the same branch: a push that ran at the same moment is no refusal
         if outcome.ok(branch) or not outcome.collided(branch) or attempt == HOST_PUSH_ATTEMPTS:
             break
         if ctx.git.ls_remote("origin", branch).get(branch) == commit:
             ctx.say(f"push: {ctx.settings.host_branch} already up to date (the pusher published it)")
-            return
+            return along
         time.sleep(0.1 * attempt)
     if not outcome.ok(branch):
+        # main may have gone: the next tick's fetch finds it there, as after a crash right after the push
         raise FatalError(f"push of {ctx.settings.host_branch} was refused: {outcome.summary(branch)}")
     _published(ctx)
     ctx.say(f"push: {ctx.settings.host_branch} -> {commit[:12]}")
+    return along
 
 
 def _published(ctx: Context) -> None:
@@ -65,18 +71,42 @@ def _published(ctx: Context) -> None:
         ctx.state.write("host_branch", {"pushed": True})
 
 
-def _push_main(ctx: Context, snapshot: dict) -> None:
-    commit = snapshot["commit"]
+def _main_push(ctx: Context, snapshot: dict) -> tuple[str, str] | None:
+    """main's refspec and lease, or None when main is up to date; raises when the snapshot is not built on the
+    fetched main."""
     fetched = ctx.state.read("fetch", {})
     base, _ = read_base(ctx)
     if snapshot.get("base") != fetched.get("main") or base != fetched.get("main"):
         raise FatalError("push: the snapshot is not built on the fetched main; not pushing main. "
                          "The next tick rebuilds it.")
-    remote = fetched.get("remote")
-    if remote_refs(ctx).get(MAIN) == commit:
+    if remote_refs(ctx).get(MAIN) == snapshot["commit"]:
+        return None
+    return f"{snapshot['commit']}:{MAIN}", f"{MAIN}:{fetched.get('remote') or ''}"
+
+
+def _main_along(ctx: Context, snapshot: dict) -> tuple[str, str] | None:
+    """main's push when it can go with the host branch's: this machine may push main now (a lease it holds and
+    need not renew) and main needs it. Anything else (a lease to renew or take, a refusal to explain) takes the
+    separate path below, after the host branch is safe on origin."""
+    if not ctx.role.pushes_main or (ctx.role.exclusive and not lease.holds(ctx)):
+        return None
+    try:
+        return _main_push(ctx, snapshot)
+    except FatalError:
+        return None
+
+
+def _push_main(ctx: Context, snapshot: dict) -> None:
+    main = _main_push(ctx, snapshot)
+    if main is None:
         ctx.say("push: main already up to date")
         return
-    outcome = push_refs(ctx, [f"{commit}:{MAIN}"], lease=f"{MAIN}:{remote or ''}")
+    _main_pushed(ctx, push_refs(ctx, [main[0]], lease=main[1]), snapshot)
+
+
+def _main_pushed(ctx: Context, outcome: PushOutcome, snapshot: dict) -> None:
+    """What a push of main did: on success the snapshot is the new base."""
+    commit = snapshot["commit"]
     if outcome.ok(MAIN):
         if not ctx.dry_run:
             write_base(ctx, commit, set(local_keys(ctx)), also={ORIGIN_MAIN: commit})
@@ -98,8 +128,12 @@ def run(ctx: Context) -> None:
     snapshot = ctx.state.read("snapshot", {})
     if not snapshot.get("commit"):
         raise FatalError("push: there is no snapshot commit to push yet; run the whole tick (memory-sync sync-now).")
-    _push_host_branch(ctx, snapshot["commit"])
+    along = _main_along(ctx, snapshot)
+    outcome = _push_host_branch(ctx, snapshot["commit"], along)
     if not ctx.role.pushes_main:
+        return
+    if outcome is not None:
+        _main_pushed(ctx, outcome, snapshot)
         return
     if ctx.role.exclusive:
         lease.secure(ctx)

@@ -1,11 +1,14 @@
 """The git wrapper: one small function per git call, all through the Runner."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.tools.run import CalledProcessError, Result, Runner
+from pipeline.errors import FatalError
+from pipeline.tools import catfile
+from pipeline.tools.run import CalledProcessError, Result, Runner, Session
 
 # GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
 _KEPT_GIT_VARS = frozenset(
@@ -54,6 +57,14 @@ class TreeEntry:
 
     def line(self) -> bytes:
         return f"{self.mode} {self.kind} {self.sha}\t".encode() + self.path
+
+
+def tree_id(entries: list[TreeEntry]) -> str:
+    """The id git gives a tree of `entries` (sha1): what mktree will print for it, known before it runs."""
+    # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
+    ordered = sorted(entries, key=lambda e: e.path + b"/" if e.kind == "tree" else e.path)
+    body = b"".join(e.mode.lstrip("0").encode() + b" " + e.path + b"\0" + bytes.fromhex(e.sha) for e in ordered)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
 
 
 def parse_ls_tree(data: bytes) -> list[TreeEntry]:
@@ -124,6 +135,10 @@ def parse_merge_tree(data: bytes, clean: bool) -> TreeMerge:
     return TreeMerge(tree.decode(), clean, tuple(stages))
 
 
+def _command(*args: str) -> tuple[str, ...]:
+    return ("git", "--no-pager", *(part for setting in OUR_TERMS for part in ("-c", setting)), *args)
+
+
 class Git:
     """git in one repository (the mirror), with a pinned identity."""
 
@@ -132,16 +147,40 @@ class Git:
         self.repo = Path(repo)
         self.env = no_git_env(hostname)
         self.signing_key = signing_key
+        self._keeps_reader = False
+        self._reader: Session | None = None
 
     def _git(self, *args: str, mutating: bool = False, check: bool = True, stdin: bytes | None = None,
              hint: str = "", index: Path | None = None) -> Result:
         # ls-remote runs before the mirror exists (the remote is checked before anything is written)
         cwd = self.repo if self.repo.is_dir() else Path.home()
         env = self.env if index is None else {**self.env, "GIT_INDEX_FILE": str(index)}
-        return self.runner.run(
-            "git", "--no-pager", *(part for setting in OUR_TERMS for part in ("-c", setting)), *args,
-            cwd=cwd, env=env, stdin=stdin, check=check, mutating=mutating, hint=hint,
-        )
+        return self.runner.run(*_command(*args), cwd=cwd, env=env, stdin=stdin, check=check, mutating=mutating,
+                               hint=hint)
+
+    def keep_reader(self) -> None:
+        """Read objects through one `git cat-file --batch` kept until close() (a run's reads), not one per read.
+        It sees what the run writes: git looks up refs and loose objects on disk at each request, and packs
+        again when an object is not found."""
+        self._keeps_reader = True
+
+    def close(self) -> None:
+        """Stop keeping a reader: a later read is a command of its own again."""
+        self._keeps_reader = False
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _lookup(self, *names: str) -> list[tuple[str, str, bytes] | None]:
+        """(id, type, content) of the object each name names (`<ref>^{commit}`, `<tree>:<path>`), or None."""
+        if not self.exists():
+            return [None] * len(names)  # no mirror yet: nothing to find
+        if not self._keeps_reader:
+            return catfile.parse_output(self._git("cat-file", "--batch", stdin=catfile.request(list(names))).stdout,
+                                        len(names))
+        if self._reader is None:
+            self._reader = self.runner.start(*_command("cat-file", "--batch"), cwd=self.repo, env=self.env)
+        return catfile.ask(self._reader, list(names))
 
     def exists(self) -> bool:
         return (self.repo / ".git").is_dir()
@@ -190,8 +229,8 @@ class Git:
             (self.repo / ".git" / "config").chmod(0o600)  # the URL may carry a password git needs
 
     def rev_parse(self, ref: str) -> str | None:
-        result = self._git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
-        return result.out.strip() or None
+        found = self._lookup(f"{ref}^{{commit}}")[0]
+        return found[0] if found else None
 
     def update_refs(self, updates: dict[str, str]) -> None:
         """Several refs in one transaction (one git call)."""
@@ -220,9 +259,11 @@ class Git:
             args.append("-r")
         return parse_ls_tree(self._git(*args, tree, "--", *paths).stdout)
 
-    def mktree(self, entries: list[TreeEntry]) -> str:
-        data = b"".join(entry.line() + b"\0" for entry in entries)
-        return self._git("mktree", "-z", stdin=data, mutating=True).out.strip() or "<tree>"
+    def mktrees(self, trees: list[list[TreeEntry]]) -> list[str]:
+        """Several trees in one `git mktree --batch`; a later one may hold an earlier one, named by tree_id()."""
+        data = b"".join(b"".join(entry.line() + b"\0" for entry in entries) + b"\0" for entries in trees)
+        made = self._git("mktree", "-z", "--batch", stdin=data, mutating=True).out.split()
+        return made or ["<tree>"] * len(trees)
 
     def commit_tree(self, tree: str, message: str, parents: list[str], sign: bool = True) -> str:
         """A commit of `tree`; signed with the machine's SSH signing key, when it has one and `sign` (a commit
@@ -250,20 +291,24 @@ class Git:
         return parse_diff_tree(self._git("diff-tree", "-r", "-z", "--no-renames", old, new).stdout)
 
     def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """Contents of many blobs in one `git cat-file --batch` call."""
+        """Contents of many blobs, read together."""
         if not shas:
             return {}
         unique = list(dict.fromkeys(shas))
-        data = self._git("cat-file", "--batch", stdin="".join(s + "\n" for s in unique).encode()).stdout
-        blobs: dict[str, bytes] = {}
-        pos = 0
-        for sha in unique:
-            end = data.index(b"\n", pos)
-            header = data[pos:end].decode().split()
-            size = int(header[2])
-            blobs[sha] = data[end + 1:end + 1 + size]
-            pos = end + 1 + size + 1
+        blobs = {}
+        for sha, found in zip(unique, self._lookup(*unique)):
+            if found is None:
+                raise FatalError(f"the mirror has no object {sha}; it is damaged: move it away and run again")
+            blobs[sha] = found[2]
         return blobs
+
+    def children(self, tree: str, path: str = "") -> tuple[str, list[TreeEntry]] | None:
+        """The tree at `path` in `tree` (a commit or tree; "" for its root): its id and entries, named relative to
+        it; None when there is no tree there."""
+        found = self._lookup(f"{tree}:{path}" if path else f"{tree}^{{tree}}")[0]
+        if found is None or found[1] != "tree":
+            return None
+        return found[0], [TreeEntry(mode, kind, sha, name) for mode, kind, sha, name in catfile.parse_tree(found[2])]
 
     def blob_sizes(self, shas: list[str]) -> dict[str, int]:
         if not shas:
@@ -319,7 +364,7 @@ class Git:
         return [sha for line in out.splitlines() for sha in line.split()[2:]]
 
     def has_commit(self, sha: str) -> bool:
-        return self._git("cat-file", "-e", f"{sha}^{{commit}}", check=False).code == 0
+        return self.rev_parse(sha) is not None
 
     def merge_file(self, local: Path, base: Path, main: Path, ours: bool = False) -> tuple[bytes, bool]:
         """git's own line merge of three files: (the merged text, True when no edits overlap). `ours`: where

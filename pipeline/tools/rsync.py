@@ -18,7 +18,9 @@ _WILDCARD = re.compile(r"[*?\[]")
 # rsync 2.6.9 or openrsync, which have neither
 NEEDED = (3, 1, 3)
 _VERSION = re.compile(r"\bversion\s+v?(\d+)\.(\d+)(?:\.(\d+))?")
-_probed: dict[str | None, bool] = {}  # rsync binary -> usable, probed once per process
+# rsync binary and its file's identity -> usable: probed once per process and version of the binary (an rsync
+# upgraded under a running daemon is probed again)
+_probed: dict[tuple, bool] = {}
 
 log = logging.getLogger("memory_mirror.rsync")
 
@@ -36,14 +38,25 @@ def has_needed_options(version_output: str) -> bool:
 def usable(runner: Runner) -> bool:
     """rsync is installed and new enough; otherwise the snapshot copies with pipeline/localcopy.py."""
     binary = shutil.which("rsync")
-    if binary not in _probed:
+    key = _identity(binary)
+    if key not in _probed:
         output = runner.run("rsync", "--version", check=False).out if binary else ""
-        _probed[binary] = has_needed_options(output)
-        if binary and not _probed[binary]:
+        _probed[key] = has_needed_options(output)
+        if binary and not _probed[key]:
             first = output.strip().splitlines()[0] if output.strip() else "no version"
             log.warning("%s (%s) is older than rsync %s: copying memory without it", binary, first,
                         ".".join(map(str, NEEDED)))
-    return _probed[binary]
+    return _probed[key]
+
+
+def _identity(binary: str | None) -> tuple:
+    if binary is None:
+        return (None,)
+    try:
+        info = os.stat(binary)
+    except OSError:
+        return (binary,)
+    return binary, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def literal_rule(path: str) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import shlex
+import threading
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -94,9 +96,98 @@ class Runner:
             raise CalledProcessError(cmd, result.code, result.stdout, result.stderr, hint)
         return result
 
+    def start(self, *cmd: str, cwd: str | os.PathLike | None = None,
+              env: Mapping[str, str] | None = None) -> "Session":
+        """A command that stays up to be asked many questions over stdin (a reader: it runs in a dry run too)."""
+        log.debug("start: %s", format_cmd(cmd))
+        try:
+            program = sh.Command(cmd[0])
+        except sh.CommandNotFound:
+            raise FatalError(f"{cmd[0]} not found on PATH. Install it, then run again.") from None
+        requests: queue.Queue = queue.Queue()
+        out, err = _Stream(), _Stream()
+        kwargs = dict(_bg=True, _in=requests, _out=out, _err=err, _out_bufsize=1, _err_bufsize=1, _tty_out=False,
+                      _ok_code=range(-64, 256), _env=dict(env or os.environ), _done=lambda *_: out.finish())
+        if cwd is not None:
+            kwargs["_cwd"] = os.fspath(cwd)
+        return Session(cmd, program(*cmd[1:], **kwargs), requests, out, err)
+
     def has(self, program: str) -> bool:
         try:
             sh.Command(program)
         except sh.CommandNotFound:
             return False
         return True
+
+
+class _Stream:
+    """A session's output as sh hands it over (raw bytes: an object with `write` and no `encoding`), taken by
+    the asking thread as it arrives."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.start = 0  # what was taken stays until it is worth dropping: a cut per answer would copy the rest
+        self.ended = False
+        self.changed = threading.Condition()
+
+    def write(self, chunk: bytes) -> None:
+        with self.changed:
+            self.data += chunk
+            self.changed.notify_all()
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        with self.changed:
+            self.ended = True
+            self.changed.notify_all()
+
+    def take(self, end_of: Callable[[bytearray, int], int]) -> bytes | None:
+        """The output from where the last take ended up to `end_of(data, start)` (-1: not there yet), once it has
+        arrived; None when the command ended first."""
+        with self.changed:
+            while (end := end_of(self.data, self.start)) < 0:
+                if self.ended:
+                    return None
+                self.changed.wait()
+            chunk = bytes(self.data[self.start:end])
+            self.start = end
+            if self.start > len(self.data) // 2:
+                del self.data[:self.start]
+                self.start = 0
+            return chunk
+
+
+class Session:
+    """One process of a long-lived command, spoken to in requests (lines on its stdin) and answers."""
+
+    def __init__(self, cmd: Sequence[str], process, requests: queue.Queue, out: _Stream, err: _Stream):
+        self.cmd = tuple(cmd)
+        self._process = process
+        self._requests = requests
+        self._out = out
+        self._err = err
+
+    def ask(self, request: bytes) -> None:
+        self._requests.put(request)
+
+    def line(self) -> bytes:
+        """The next line of the answers, without its newline."""
+        return self._answer(lambda data, start: data.find(b"\n", start) + 1 or -1)[:-1]
+
+    def read(self, size: int) -> bytes:
+        return self._answer(lambda data, start: start + size if len(data) >= start + size else -1)
+
+    def _answer(self, end_of: Callable[[bytearray], int]) -> bytes:
+        chunk = self._out.take(end_of)
+        if chunk is None:
+            self.close()
+            raise CalledProcessError(self.cmd, self._process.exit_code or -1, bytes(self._out.data[self._out.start:]),
+                                     bytes(self._err.data))
+        return chunk
+
+    def close(self) -> None:
+        """End it: its stdin closes, and it exits."""
+        self._requests.put(None)
+        self._process.wait()

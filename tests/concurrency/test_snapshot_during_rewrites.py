@@ -18,6 +18,7 @@ import sys
 import pytest
 
 from conftest import git
+from pipeline.steps.snapshot import COPY_HERE_DIRS
 
 TICKS = 4
 
@@ -94,6 +95,10 @@ def test_what_is_committed_of_files_being_rewritten_is_a_state_they_had(make_mac
         extra["PATH"] = f"{bin_dir}{os.pathsep}{os.path.dirname(os.path.realpath(sys.executable))}"
     laptop = make_machine("laptop", "authority", **extra)
     assert (shutil.which("rsync", path=laptop.env()["PATH"]) is None) == (copier == "python")
+    # with rsync, more dirs change every tick than a tick copies without it
+    others = [f"app{n}" for n in range(COPY_HERE_DIRS)] if copier == "rsync" else []
+    for name in others:
+        laptop.project(name)
     memory = laptop.project("finops")
     memory.mkdir()
     for name in ("MEMORY.md", "notes.md"):
@@ -108,7 +113,9 @@ def test_what_is_committed_of_files_being_rewritten_is_a_state_they_had(make_mac
     paths = {"by-project/finops/memory/MEMORY.md": True, "by-project/finops/memory/notes.md": False}
     seen = []
     try:
-        for _ in range(TICKS):
+        for tick in range(TICKS):
+            for name in others:
+                laptop.write(name, "MEMORY.md", f"tick {tick}\n")
             laptop.tick()
             seen += [(path, blob_at(laptop.mirror, "gitfoam/laptop/main", path)) for path in paths]
     finally:
