@@ -67,3 +67,21 @@ def test_status_names_an_index_entry_without_its_file_and_an_index_too_long_to_l
     assert "index: finops/MEMORY.md names gone.md, which is missing" in out
     assert ("index: finops/MEMORY.md: 201 lines, 1027 bytes: Claude loads only the first 200 lines / "
             "25000 bytes") in out
+
+
+def test_a_file_proposed_before_is_merged_from_the_base_once_a_later_proposal_is_in(make_machine, origin):
+    laptop, builder = trusted_pair(make_machine, notes_md=NOTES)
+    builder.write("finops", "notes.md", NOTES.replace("five", "FIVE by build"))
+    builder.tick()
+    builder.run("propose", check=True)
+    laptop.write("finops", "notes.md", NOTES.replace("three", "THREE by laptop"))
+    laptop.tick()
+    builder.tick()  # takes the laptop's edit: the builder's notes.md is now main's
+    builder.write("finops", "learned.md", "build learned\n")
+    builder.run("propose", check=True)
+    laptop.write("finops", "notes.md", laptop.files("finops")["notes.md"].replace("THREE", "THREE again"))
+    laptop.tick()
+    builder.tick()
+    merged = "one\ntwo\nTHREE again by laptop\nfour\nFIVE by build\n"
+    assert builder.files("finops") == {"MEMORY.md": "v1\n", "notes.md": merged, "learned.md": "build learned\n"}
+    assert main_files(origin)["by-project/finops/memory/notes.md"] == merged

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.steps.merge import Proposed
+from pipeline.fleet.propose import remember_proposed
+from pipeline.steps.merge import Proposed, proposed_from
+from pipeline.tools.git import Change
 
 PATH = "by-project/finops/memory/x.md"
 PROPOSED = Proposed(frozenset({(PATH, "b1"), (PATH, "b2")}), {PATH: "b2"})
@@ -25,3 +27,31 @@ NOT_MERGED = Proposed(frozenset({(PATH, "b1"), (PATH, "b2")}), {})
 )
 def test_base_for(proposed, base, main, local, expected, why):
     assert proposed.base_for(PATH, base, main, local) == expected, why
+
+
+OTHER = "by-project/finops/memory/y.md"
+
+
+@pytest.mark.parametrize(
+    ("files", "reached", "seen", "why"),
+    [
+        ([[PATH, ["b1", "b2"], "p2"]], {"p2", "m"}, {PATH: "b2"}, "its proposal reached main since the base"),
+        ([[PATH, ["b1"], "p1"], [OTHER, ["y1"], "p2"]], {"p2"}, {OTHER: "y1"},
+         "a file of an earlier proposal, in main before the base: the base is the common ground"),
+        ([[PATH, ["b1"], "p1"]], set(), {}, "its proposal is not in main yet"),
+        ([[PATH, ["b1"]]], {"p1"}, {}, "recorded without its proposal: the base is the common ground"),
+    ],
+)
+def test_what_main_has_seen_from_here(files, reached, seen, why):
+    proposed = proposed_from(files, reached)
+    assert proposed.seen_by_main == seen, why
+    assert proposed.versions == {(path, sha) for path, versions, *_ in files for sha in versions}
+
+
+def test_each_file_remembers_the_proposal_that_carried_its_newest_version():
+    def change(path, sha):
+        return Change(path.encode(), "100644", None, "100644", sha)
+
+    known = remember_proposed([[PATH, ["b1"]]], [change(OTHER, "y1")], "p1")
+    known = remember_proposed(known, [change(PATH, "b2"), change(OTHER, None)], "p2")
+    assert known == [[OTHER, ["y1"], "p1"], [PATH, ["b1", "b2"], "p2"]]

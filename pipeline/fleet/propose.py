@@ -21,16 +21,17 @@ def proposal_branch(host: str, commit: str, now: float) -> str:
     return f"{PROPOSAL_PREFIX}/{host}/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}-{commit[:7]}"
 
 
-def remember_proposed(known: list, changes) -> list:
-    """[path, [blob ids]] pairs, most recently proposed last: the last versions of each path this machine proposed.
-    When main comes back with one of them, merge knows that change was this machine's own."""
-    versions = {path: shas for path, shas in known}
+def remember_proposed(known: list, changes, commit: str) -> list:
+    """[path, [blob ids], proposal] entries, most recently proposed last: the last versions of each path this
+    machine proposed, and the proposal commit that carried the newest. When main comes back with one of them,
+    merge knows that change was this machine's own; once that proposal is in main, its version is what main saw."""
+    entries = {path: rest for path, *rest in known}
     for change in changes:
         if change.new_sha:
             path = change.path.decode("utf-8", "surrogateescape")
-            kept = [sha for sha in versions.pop(path, []) if sha != change.new_sha]
-            versions[path] = (kept + [change.new_sha])[-PROPOSED_VERSIONS:]
-    return [[path, shas] for path, shas in versions.items()][-PROPOSED_PATHS:]
+            kept = [sha for sha in entries.pop(path, [[]])[0] if sha != change.new_sha]
+            entries[path] = [(kept + [change.new_sha])[-PROPOSED_VERSIONS:], commit]
+    return [[path, *rest] for path, rest in entries.items()][-PROPOSED_PATHS:]
 
 
 def propose(ctx: Context, auto_merge: bool) -> None:
@@ -73,7 +74,8 @@ def propose(ctx: Context, auto_merge: bool) -> None:
     outcome = push_refs(ctx, [f"{commit}:refs/heads/{branch}"])
     if not outcome.ok(f"refs/heads/{branch}"):
         raise FatalError(f"push of {branch} was refused: {outcome.summary(f'refs/heads/{branch}')}")
-    ctx.state.write("propose", {"commit": commit, "files": remember_proposed(previous.get("files", []), proposed)})
+    ctx.state.write("propose", {"commit": commit,
+                                "files": remember_proposed(previous.get("files", []), proposed, commit)})
     ctx.say(f"proposed {len(files)} file(s) on {branch}:")
     for name in files:
         ctx.say(f"  {name}")

@@ -117,8 +117,8 @@ def run(ctx: Context) -> None:
 @dataclass(frozen=True)
 class Proposed:
     """What this machine proposed: every version (path, blob) it put in a proposal, and the newest version of
-    each path when its last proposal reached main after this machine's base (main has seen those versions and
-    moved on from them: they, not the older base, are what both sides started from)."""
+    each path whose proposal reached main after this machine's base (main has seen those versions and moved on
+    from them: they, not the older base, are what both sides started from)."""
 
     versions: frozenset[tuple[str, str]]
     seen_by_main: dict[str, str]
@@ -131,14 +131,17 @@ class Proposed:
         return self.seen_by_main.get(path, base)
 
 
+def proposed_from(files: list, reached: set[str]) -> Proposed:
+    """`files` as propose records them ([path, [blob ids], proposal]); `reached`: the commits main gained since this
+    machine's base. A version whose proposal was in main before the base is no common ground: the base is newer,
+    and main may have moved on from both."""
+    return Proposed(frozenset((path, sha) for path, versions, *_ in files for sha in versions),
+                    {path: versions[-1] for path, versions, *carried in files if carried and carried[0] in reached})
+
+
 def _proposed_here(ctx: Context, base: str | None, main: str) -> Proposed:
-    record = ctx.state.read("propose", {})
-    files = record.get("files", [])
-    last = record.get("commit")
-    merged = (bool(last) and ctx.git.rev_parse(last) is not None and ctx.git.is_ancestor(last, main)
-              and not (base and ctx.git.is_ancestor(last, base)))
-    return Proposed(frozenset((path, sha) for path, versions in files for sha in versions),
-                    {path: versions[-1] for path, versions in files} if merged else {})
+    files = ctx.state.read("propose", {}).get("files", [])
+    return proposed_from(files, ctx.git.commits_since(main, base) if files else set())
 
 
 def _in_the_way(target: Path, directory: Path) -> Path | None:

@@ -363,6 +363,10 @@ class Git:
         out = self._git("rev-list", "--first-parent", "--parents", tip, f"^{base}").out
         return [sha for line in out.splitlines() for sha in line.split()[2:]]
 
+    def commits_since(self, tip: str, base: str | None) -> set[str]:
+        """The commits of `tip`'s history that are not in `base`'s (all of them when `base` is None)."""
+        return set(self._git("rev-list", tip, *([f"^{base}"] if base else []), "--").out.split())
+
     def has_commit(self, sha: str) -> bool:
         return self.rev_parse(sha) is not None
 
