@@ -73,15 +73,16 @@ concurrent = st.lists(st.tuples(st.lists(line_edit, max_size=3), st.lists(st.sam
 @settings(max_examples=3, deadline=None, phases=(Phase.explicit, Phase.generate),  # shrinking fleets takes ages
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=concurrent)
-# plans that once broke a bound: an edit a round after another machine's edit of the same line is concurrent too
+# plans that once broke a bound: an edit a round after another machine's edit of the same line is concurrent too;
+# build-1's edit of line 3 in round 1 meets the laptop's edits of that line in rounds 0 and 1, two overlaps
 @example(plan=[([(1, 4), (0, 3), (2, 2)], [1]), ([(2, 4)], [2, 2])])
 @example(plan=[([(0, 1)], [1, 2]), ([(2, 1), (0, 1), (1, 4)], []), ([(2, 3)], [0])])
+@example(plan=[([(0, 3), (1, 2)], [1, 2]), ([(0, 3), (1, 3)], [1, 2])])
 def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
     """Random line edits and new memories (a topic file and its index entry) on three machines at once: after
     two quiet rounds every machine is equal, no added line is missing, every index holds every entry, and
-    each edit that truly overlapped another (one line edited by several) gives at most two siblings: the
-    authority's trusted merge uses git's own merge, to which two entries appended to MEMORY.md at once are a
-    conflict, so such a proposal waits for a person, and its host later meets its own edit as a conflict."""
+    each overlap (an edit meeting other machines' edits of its line that it had not seen) gives at most one
+    sibling."""
     machines, origin = make_fleet()
     machines[0].write("finops", "notes.md", NOTES)
     machines[0].write("finops", "MEMORY.md", "# Memory Index\n\n")
@@ -101,8 +102,9 @@ def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
             lines[2 * line] = f"line {line}: round {number} by {HOSTS[who]}\n"
             standing.add(lines[2 * line])
             path.write_text("".join(lines))
-            others = (editors.get((number, line), set()) | editors.get((number - 1, line), set())) - {who}
-            overlapping += bool(others)
+            # the other machines' edits of one round reach this one, or it reaches them, as one version of main
+            # (the authority settles them among themselves first); those of the round before in another merge
+            overlapping += sum(1 for earlier in (number - 1, number) if editors.get((earlier, line), set()) - {who})
             editors.setdefault((number, line), set()).add(who)
         for who in memories:
             topic = f"topic-{number}-{HOSTS[who]}-{len(entries)}.md"
@@ -118,4 +120,4 @@ def test_concurrent_line_edits_and_new_memories_merge(make_fleet, plan):
     kept_lines = {line for text in kept_texts(machines, origin) for line in text.splitlines(keepends=True)}
     assert standing <= kept_lines
     assert all(entry in everywhere[0]["MEMORY.md"] for entry in entries)
-    assert len([name for name in everywhere[0] if ".conflict-" in name]) <= 2 * overlapping
+    assert len([name for name in everywhere[0] if ".conflict-" in name]) <= overlapping
