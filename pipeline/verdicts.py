@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.context import Context
+    from pipeline.tools.git import Git
 
 STATE = "verdicts"
 Verdict = tuple[int, "list[str] | None"]  # a blob's size, and the secret rules it matches (None: too big to scan)
@@ -35,20 +36,21 @@ def judge(ctx: Context, shas: list[str], paths: list[str]) -> tuple[dict[str, Ve
     known = ctx.state.read(STATE, {})
     if known.get("scanner") != version:
         known = {"scanner": version}
-    blobs, blobs_new = _blob_verdicts(ctx, known.get("blobs", {}), shas)
-    names, names_new = _name_verdicts(known.get("names", {}), paths)
+    blobs, blobs_new = blob_verdicts(ctx.git, ctx.settings.max_file_bytes, known.get("blobs", {}), shas)
+    names, names_new = name_verdicts(known.get("names", {}), paths)
     if blobs_new or names_new or set(known.get("blobs", {})) != set(blobs) or set(known.get("names", {})) != set(names):
         ctx.state.write(STATE, {"scanner": version, "names": names,
                                 "blobs": {sha: list(verdict) for sha, verdict in blobs.items()}})
     return blobs, names
 
 
-def _blob_verdicts(ctx: Context, cached: dict, shas: list[str]) -> tuple[dict[str, Verdict], bool]:
-    limit = ctx.settings.max_file_bytes
+def blob_verdicts(git: Git, limit: int, cached: dict, shas: list[str]) -> tuple[dict[str, Verdict], bool]:
+    """blob -> its Verdict (blobs over `limit` bytes are not scanned), judging only what `cached` lacks; and
+    whether anything was judged now."""
     wanted = list(dict.fromkeys(shas))
     todo = [sha for sha in wanted if sha not in cached or (cached[sha][1] is None and cached[sha][0] <= limit)]
     # one read gives sizes and contents (a new version is nearly always small enough to be scanned)
-    blobs = ctx.git.read_blobs(todo)
+    blobs = git.read_blobs(todo)
     sizes = {sha: len(blobs[sha]) for sha in todo}
     scannable = [sha for sha in todo if sizes[sha] <= limit]
     found: dict[str, list[str]] = {}
@@ -59,7 +61,9 @@ def _blob_verdicts(ctx: Context, cached: dict, shas: list[str]) -> tuple[dict[st
     return {sha: (sizes[sha], found.get(sha)) if sha in sizes else tuple(cached[sha]) for sha in wanted}, bool(todo)
 
 
-def _name_verdicts(cached: dict, paths: list[str]) -> tuple[dict[str, list[str]], bool]:
+def name_verdicts(cached: dict, paths: list[str]) -> tuple[dict[str, list[str]], bool]:
+    """path -> the secret rules the path itself matches, judging only what `cached` lacks; and whether anything was
+    judged now."""
     wanted = list(dict.fromkeys(paths))
     todo = [path for path in wanted if path not in cached]
     if todo:

@@ -18,6 +18,7 @@ from pipeline.fleet.roster import allowed_signers, host_keys, roster_role, signe
 from pipeline.roles import RoleTable
 from pipeline.tools.git import EMPTY_TREE, Change, Git
 from pipeline.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_repo_file
+from pipeline.verdicts import blob_verdicts, name_verdicts
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,13 @@ def change_problems(git: Git, settings: Settings, changes: list[Change], memory_
     itself (a README, .github/) is a problem too, as the authority merges memory and nothing else."""
     from pipeline import secrets  # slow to import: only when there is something to check
 
-    added = [c for c in changes if c.new_sha]
-    sizes = git.blob_sizes([c.new_sha for c in added if c.new_mode not in FORBIDDEN_MODES])
-    scannable = [c.new_sha for c in added if c.new_sha in sizes and sizes[c.new_sha] <= settings.max_file_bytes]
-    blobs = git.read_blobs(scannable)
+    # judged as the commit step judges this machine's own files, with nothing kept from an earlier check
+    judged, _ = blob_verdicts(git, settings.max_file_bytes, {},
+                              [c.new_sha for c in changes if c.new_sha and c.new_mode not in FORBIDDEN_MODES])
+    named, _ = name_verdicts({}, [c.path.decode("utf-8", "replace") for c in changes])
     problems = []
     for change in changes:
-        name_rules = secrets.scan_name(change.path.decode("utf-8", "replace"))
+        name_rules = named[change.path.decode("utf-8", "replace")]
         where = change.path.decode("utf-8", "backslashreplace")
         where = secrets.shown_name(where) if name_rules else where  # the report repeats no secret
         if is_repo_file(change.path) and change.new_mode not in FORBIDDEN_MODES:
@@ -65,11 +66,11 @@ def change_problems(git: Git, settings: Settings, changes: list[Change], memory_
             continue
         if name_rules:
             problems.append(Problem(where, f"its name looks like it holds a secret ({', '.join(name_rules)})"))
-        size = sizes.get(change.new_sha)
-        if size is not None and size > settings.max_file_bytes:
+        size, rules = judged.get(change.new_sha, (0, None))
+        if size > settings.max_file_bytes:
             problems.append(Problem(where, f"{size} bytes is over MEMORY_MIRROR_MAX_FILE_BYTES "
                                            f"({settings.max_file_bytes})"))
-        elif change.new_sha in blobs and (rules := secrets.scan(blobs[change.new_sha])):
+        elif rules:
             problems.append(Problem(where, f"looks like it holds a secret ({', '.join(rules)})"))
     return problems
 
