@@ -1,13 +1,14 @@
 """The git wrapper: one small function per git call, all through the Runner."""
 from __future__ import annotations
 
-import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import FatalError
 from pipeline.tools import catfile
+from pipeline.tools.objectstore import ObjectStore, commit_body, object_id
 from pipeline.tools.run import CalledProcessError, Result, Runner, Session
 
 # GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
@@ -27,6 +28,7 @@ OUR_TERMS = (
 # the mirror's own attributes outrank any .gitattributes a memory dir might hold: content is stored as it is
 MIRROR_ATTRIBUTES = "* -text -filter -ident -eol -working-tree-encoding\n"
 ZERO_SHA = "0" * 40
+log = logging.getLogger("memory_mirror.cmd")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
@@ -59,12 +61,16 @@ class TreeEntry:
         return f"{self.mode} {self.kind} {self.sha}\t".encode() + self.path
 
 
-def tree_id(entries: list[TreeEntry]) -> str:
-    """The id git gives a tree of `entries` (sha1): what mktree will print for it, known before it runs."""
+def tree_body(entries: list[TreeEntry]) -> bytes:
+    """A tree object's content as git writes it."""
     # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
     ordered = sorted(entries, key=lambda e: e.path + b"/" if e.kind == "tree" else e.path)
-    body = b"".join(e.mode.lstrip("0").encode() + b" " + e.path + b"\0" + bytes.fromhex(e.sha) for e in ordered)
-    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+    return b"".join(e.mode.lstrip("0").encode() + b" " + e.path + b"\0" + bytes.fromhex(e.sha) for e in ordered)
+
+
+def tree_id(entries: list[TreeEntry]) -> str:
+    """The id git gives a tree of `entries` (sha1), known before it is written."""
+    return object_id("tree", tree_body(entries))
 
 
 def parse_ls_tree(data: bytes) -> list[TreeEntry]:
@@ -149,6 +155,7 @@ class Git:
         self.signing_key = signing_key
         self._keeps_reader = False
         self._reader: Session | None = None
+        self.objects = ObjectStore(self.repo / ".git")
 
     def _git(self, *args: str, mutating: bool = False, check: bool = True, stdin: bytes | None = None,
              hint: str = "", index: Path | None = None) -> Result:
@@ -232,10 +239,18 @@ class Git:
         found = self._lookup(f"{ref}^{{commit}}")[0]
         return found[0] if found else None
 
+    def _writes(self, what: str) -> bool:
+        """Whether an in-process write of `what` may happen: a dry run shows it instead."""
+        if self.runner.dry_run:
+            self.runner.echo(f"  would write: {what}")
+            return False
+        log.debug("write: %s", what)
+        return True
+
     def update_refs(self, updates: dict[str, str]) -> None:
-        """Several refs in one transaction (one git call)."""
-        self._git("update-ref", "--stdin", stdin="".join(f"update {ref} {sha}\n" for ref, sha in updates.items())
-                  .encode(), mutating=True)
+        """Several refs in one transaction."""
+        if self._writes("refs " + ", ".join(f"{ref} -> {sha[:12]}" for ref, sha in updates.items())):
+            self.objects.update_refs(updates)
 
     def tree_of(self, commit: str) -> str:
         return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
@@ -260,20 +275,24 @@ class Git:
         return parse_ls_tree(self._git(*args, tree, "--", *paths).stdout)
 
     def mktrees(self, trees: list[list[TreeEntry]]) -> list[str]:
-        """Several trees in one `git mktree --batch`; a later one may hold an earlier one, named by tree_id()."""
-        data = b"".join(b"".join(entry.line() + b"\0" for entry in entries) + b"\0" for entries in trees)
-        made = self._git("mktree", "-z", "--batch", stdin=data, mutating=True).out.split()
-        return made or ["<tree>"] * len(trees)
+        """Several trees; a later one may hold an earlier one, named by tree_id()."""
+        if not self._writes(f"{len(trees)} tree(s)"):
+            return ["<tree>"] * len(trees)
+        return [self.objects.write("tree", tree_body(entries)) for entries in trees]
 
     def commit_tree(self, tree: str, message: str, parents: list[str], sign: bool = True) -> str:
         """A commit of `tree`; signed with the machine's SSH signing key, when it has one and `sign` (a commit
         that never leaves this machine needs no signature)."""
-        args = ["commit-tree", tree, "-m", message]
         if sign and self.signing_key is not None:
-            args = ["-c", "gpg.format=ssh", "-c", f"user.signingKey={self.signing_key}", *args, "-S"]
-        for parent in parents:
-            args += ["-p", parent]
-        return self._git(*args, mutating=True).out.strip() or "<commit>"
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingKey={self.signing_key}", "commit-tree", tree,
+                    "-m", message, "-S"]
+            for parent in parents:
+                args += ["-p", parent]
+            return self._git(*args, mutating=True).out.strip() or "<commit>"
+        if not self._writes(f"commit of {tree[:12]} ({message.splitlines()[0]})"):
+            return "<commit>"
+        identity = f"{self.env['GIT_COMMITTER_NAME']} <{self.env['GIT_COMMITTER_EMAIL']}>"
+        return self.objects.write("commit", commit_body(tree, parents, message, identity))
 
     def verify_commit(self, commit: str, allowed_signers: Path) -> bool:
         """True when `commit` carries a good SSH signature by a key of `allowed_signers` (git's own check)."""
