@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.errors import FatalError
 from pipeline.tools import catfile
-from pipeline.tools.objectstore import ObjectStore, commit_body, object_id
+from pipeline.tools.objectstore import UNKNOWN, ObjectStore, commit_body, object_id
 from pipeline.tools.run import CalledProcessError, Result, Runner, Session
 
 # GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
@@ -93,23 +93,6 @@ class Change:
     new_sha: str | None
 
 
-def parse_diff_tree(data: bytes) -> list[Change]:
-    parts = data.split(b"\0")
-    changes = []
-    i = 0
-    while i < len(parts) - 1:
-        meta = parts[i].decode()
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split()
-        path = parts[i + 1]
-        changes.append(Change(path, old_mode, None if old_sha == ZERO_SHA else old_sha,
-                              new_mode, None if new_sha == ZERO_SHA else new_sha))
-        i += 2
-    return changes
-
-
 @dataclass(frozen=True)
 class Stage:
     """One version of a path that git's merge could not settle: stage 1 is the base, 2 ours, 3 theirs."""
@@ -139,6 +122,15 @@ def parse_merge_tree(data: bytes, clean: bool) -> TreeMerge:
         mode, sha, stage = meta.decode().split()
         stages.append(Stage(mode, sha, int(stage), path))
     return TreeMerge(tree.decode(), clean, tuple(stages))
+
+
+def _entries(tree: bytes) -> list[TreeEntry]:
+    return [TreeEntry(mode, kind, sha, name) for mode, kind, sha, name in catfile.parse_tree(tree)]
+
+
+def _side(entry: TreeEntry | None) -> tuple[str, str | None]:
+    """A Change's mode and blob for one side: git's "000000" and no blob where the path is absent."""
+    return (entry.mode, entry.sha) if entry is not None else ("000000", None)
 
 
 def _command(*args: str) -> tuple[str, ...]:
@@ -182,12 +174,19 @@ class Git:
         """(id, type, content) of the object each name names (`<ref>^{commit}`, `<tree>:<path>`), or None."""
         if not self.exists():
             return [None] * len(names)  # no mirror yet: nothing to find
+        found = {name: self.objects.look_up(name) for name in names}
+        ask = [name for name, answer in found.items() if answer == UNKNOWN]
+        if ask:
+            found.update(zip(ask, self._cat_file(ask)))
+        return [found[name] for name in names]
+
+    def _cat_file(self, names: list[str]) -> list[tuple[str, str, bytes] | None]:
         if not self._keeps_reader:
-            return catfile.parse_output(self._git("cat-file", "--batch", stdin=catfile.request(list(names))).stdout,
+            return catfile.parse_output(self._git("cat-file", "--batch", stdin=catfile.request(names)).stdout,
                                         len(names))
         if self._reader is None:
             self._reader = self.runner.start(*_command("cat-file", "--batch"), cwd=self.repo, env=self.env)
-        return catfile.ask(self._reader, list(names))
+        return catfile.ask(self._reader, names)
 
     def exists(self) -> bool:
         return (self.repo / ".git").is_dir()
@@ -307,7 +306,31 @@ class Git:
         return self._git("merge-base", one, other, check=False).out.strip() or None
 
     def diff_tree(self, old: str, new: str) -> list[Change]:
-        return parse_diff_tree(self._git("diff-tree", "-r", "-z", "--no-renames", old, new).stdout)
+        """What `git diff-tree -r --no-renames` says of two commits or trees, in its order: walked here, reading
+        only the subtrees that differ, each level of them in one lookup (loose ones in process)."""
+        pending = [(b"", *(None if name == EMPTY_TREE else f"{name}^{{tree}}" for name in (old, new)))]
+        changes = []
+        while pending:
+            names = list(dict.fromkeys(name for _, *pair in pending for name in pair if name))
+            found = dict(zip(names, self._lookup(*names)))
+            if missing := [name for name, answer in found.items() if answer is None]:
+                raise FatalError(f"the mirror has no tree {missing[0]}; it is damaged: move it away and run again")
+            level, pending = pending, []
+            for prefix, *pair in level:
+                before, after = ({entry.path: entry for entry in _entries(found[name][2])} if name else {}
+                                 for name in pair)
+                for name in before.keys() | after.keys():
+                    old_entry, new_entry = before.get(name), after.get(name)
+                    if old_entry == new_entry:
+                        continue
+                    trees = [e.sha if e is not None and e.kind == "tree" else None for e in (old_entry, new_entry)]
+                    if any(trees):
+                        pending.append((prefix + name + b"/", *trees))
+                    files = [e if e is not None and e.kind != "tree" else None for e in (old_entry, new_entry)]
+                    if any(files):
+                        changes.append(Change(prefix + name, *_side(files[0]), *_side(files[1])))
+        # a subtree's paths all begin with "<name>/": sorted as bytes, they fall where git's tree order puts them
+        return sorted(changes, key=lambda change: change.path)
 
     def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Contents of many blobs, read together."""
@@ -327,7 +350,7 @@ class Git:
         found = self._lookup(f"{tree}:{path}" if path else f"{tree}^{{tree}}")[0]
         if found is None or found[1] != "tree":
             return None
-        return found[0], [TreeEntry(mode, kind, sha, name) for mode, kind, sha, name in catfile.parse_tree(found[2])]
+        return found[0], _entries(found[2])
 
     def blob_sizes(self, shas: list[str]) -> dict[str, int]:
         if not shas:

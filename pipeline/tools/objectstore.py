@@ -18,6 +18,10 @@ from pipeline.errors import FatalError
 
 # git's own default for loose objects (core.looseCompression): fast, and these objects are small
 _LEVEL = 1
+_HEX = frozenset("0123456789abcdef")
+_REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
+# what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
+UNKNOWN = "unknown"
 
 
 def object_id(kind: str, body: bytes) -> str:
@@ -69,6 +73,39 @@ class ObjectStore:
             raise FatalError(f"the mirror's object {sha} is damaged: move the mirror away and run again")
         return kind.decode(), body
 
+    def look_up(self, name: str) -> tuple[str, str, bytes] | None | str:
+        """(id, type, content) of what `name` names, as `git cat-file --batch` would answer it, for the names a
+        tick asks about: `<rev>^{commit}`, `<rev>^{tree}`, `<rev>:<path>` and bare ids, where <rev> is an id,
+        HEAD or a full ref name. None: it names nothing. UNKNOWN: ask git."""
+        rev, colon, path = name.partition(":")
+        peel = "tree" if colon else None
+        if not colon and rev.endswith(("^{commit}", "^{tree}")):
+            rev, _, peel = rev[:-1].rpartition("^{")
+        if _REV_SYNTAX.intersection(rev):
+            return UNKNOWN
+        sha = rev if len(rev) == 40 and _HEX.issuperset(rev) else \
+            self.read_ref(rev) if rev == "HEAD" or rev.startswith("refs/") else UNKNOWN
+        if sha in (None, UNKNOWN):
+            return sha
+        found = self.read_loose(sha)
+        if found is None or found[0] == "tag":
+            return UNKNOWN
+        if peel == "tree" and found[0] == "commit":
+            sha = found[1][5:45].decode()  # a commit's first line is "tree <id>"
+            if (found := self.read_loose(sha)) is None:
+                return UNKNOWN
+        if peel is not None and found[0] != peel:
+            return None
+        for part in path.encode("utf-8", "surrogateescape").split(b"/") if path else ():
+            if found[0] != "tree":
+                return None
+            sha = _entry(found[1], part)
+            if sha is None:
+                return None
+            if (found := self.read_loose(sha)) is None:
+                return UNKNOWN
+        return sha, found[0], found[1]
+
     def read_ref(self, ref: str) -> str | None:
         """The id a ref (refs/..., or HEAD) points at, through symbolic refs; None when it does not exist."""
         for _ in range(5):
@@ -119,3 +156,15 @@ class ObjectStore:
         finally:
             for lock, _ in locked:
                 lock.unlink(missing_ok=True)
+
+
+def _entry(tree: bytes, name: bytes) -> str | None:
+    """The id of the entry `name` in a raw tree object."""
+    pos = 0
+    while pos < len(tree):
+        space = tree.index(b" ", pos)
+        end = tree.index(b"\0", space)
+        if tree[space + 1:end] == name:
+            return tree[end + 1:end + 21].hex()
+        pos = end + 21
+    return None
