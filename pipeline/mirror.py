@@ -18,9 +18,10 @@ from pipeline.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"
+# the branch the mirror's HEAD names: nothing is committed on it (the commit step writes trees from the work tree)
 WORKTREE_BRANCH = "worktree"
 # state: encoded name -> the _unmapped/<encoded> subtree folded into it (or None), for every dir that joined its key
-JOINED = "joined"  # the mirror's HEAD: its work tree as last committed, so `git status` there is true
+JOINED = "joined"
 
 
 def worktree(ctx: Context) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO_ROOT, main_files, origin_refs, seeded_authority
+from conftest import REPO_ROOT, encode, main_files, origin_refs, seeded_authority
 
 
 def doit(machine, *args):
@@ -44,14 +44,17 @@ def test_a_dry_run_prints_every_mutating_command_and_changes_nothing(make_machin
     laptop.write("finops", "MEMORY.md", "v2\n")
     refs = origin_refs(origin)
     mirror_head = (laptop.mirror / ".git" / "refs").stat().st_mtime_ns
+    objects = sorted((laptop.mirror / ".git" / "objects").rglob("*"))
     result = doit(laptop, "tick", "dry_run=1")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "would run: rsync" in out
-    assert "would run: git --no-pager" in out and " add -A" in out
-    assert "commit-tree" in out and "push" in out
+    assert f"would write: the tree of {laptop.mirror / 'projects' / encode(laptop.home / 'dev' / 'finops')}" in out
+    assert "would write: commit of" in out and "would write: refs refs/heads/" in out
+    assert "would run: git --no-pager" in out and " push " in out
     assert origin_refs(origin) == refs
     assert (laptop.mirror / ".git" / "refs").stat().st_mtime_ns == mirror_head
+    assert sorted((laptop.mirror / ".git" / "objects").rglob("*")) == objects
     assert "v1" in (laptop.mirror / "projects").joinpath(
         *[p.name for p in [laptop.memory("finops").parent]], "memory", "MEMORY.md").read_text()
 

@@ -11,13 +11,12 @@ from pipeline.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
 from pipeline.identity import UNMAPPED
-from pipeline.mirror import JOINED, WORKTREE_BRANCH, WORKTREE_DIR, LocalKey, local_keys, read_base
+from pipeline.mirror import JOINED, LocalKey, local_keys, read_base, worktree
 from pipeline.paths import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
 from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
 from pipeline.verdicts import judge
 
-ADD_DIRS_MAX = 200  # beyond this many changed project dirs, `git add` the whole work tree in one go
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
 KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)
 
@@ -132,13 +131,13 @@ def base_listing(ctx: Context, base: str | None) -> dict:
 
 
 def compose(ctx: Context, keys: dict[str, LocalKey], base: str | None, merged: frozenset[str],
-            local_subtrees: dict[str, str]) -> str:
+            subtrees: dict[str, str]) -> str:
     """The snapshot tree: the base's with this machine's keys replaced (see the module docstring)."""
     git = ctx.git
     by_root: dict[str, dict[str, str | None]] = {root: {} for root in KEY_ROOTS}
     for key, local in keys.items():
         root, name = _split_key(key)
-        by_root[root][name] = local_subtrees.get(local.primary.encoded)
+        by_root[root][name] = subtrees.get(local.primary.encoded)
     base_by_root: dict[str, dict[str, TreeEntry]] = {root: {} for root in KEY_ROOTS}
     for key, sha in base_listing(ctx, base)["keys"].items():
         root, name = _split_key(key)
@@ -178,40 +177,44 @@ def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[s
     return folded
 
 
+def local_subtrees(ctx: Context, previous: dict, copied: dict) -> dict[str, str]:
+    """project dir -> the tree of its memory in the work tree: the last snapshot's, with each dir the snapshot step
+    copied since (`copied`: its record) written again; every dir, when the last snapshot's are not known."""
+    target = worktree(ctx)
+    subtrees = previous.get("subtrees")
+    if subtrees is None or (copied.get("dirty") and copied.get("dirs") is None):
+        subtrees, dirs = {}, sorted(p.name for p in target.iterdir()) if target.is_dir() else []
+    else:
+        subtrees, dirs = dict(subtrees), copied.get("dirs") or []
+    for name in dirs:
+        tree = ctx.git.write_dir(target / name) if (target / name).is_dir() else None
+        if tree is None:
+            subtrees.pop(name, None)
+        else:
+            subtrees[name] = tree
+    return subtrees
+
+
 def run(ctx: Context) -> None:
     git = ctx.git
     keys = local_keys(ctx)
     base, merged = read_base(ctx)
     fingerprint = {key: local.primary.encoded for key, local in keys.items()}
     previous = ctx.state.read("snapshot", {})
-    worktree = ctx.state.read("worktree", {"dirty": True})
+    copied = ctx.state.read("worktree", {"dirty": True})
     unchanged = (previous.get("base") == base and previous.get("keys") == fingerprint
                  and previous.get("merged") == sorted(merged))
-    if not worktree.get("dirty") and unchanged and previous.get("commit"):
+    if not copied.get("dirty") and unchanged and previous.get("commit"):
         ctx.say("commit: nothing changed")
         return
-    # the index knows everything else already: only the dirs the snapshot touched are looked at again
-    # (git refuses a path that is neither on disk nor in the index, so those are left out)
-    # (a clean work tree, rebuilt only because the base moved, has nothing to add: its index is current)
-    committed = set(previous.get("dirs", ()))
-    dirs = [name for name in worktree.get("dirs") or [] if name in committed or (ctx.settings.mirror_dir /
-            WORKTREE_DIR / name).exists()]
-    dirty = worktree.get("dirty")
-    if not previous.get("commit") or (dirty and (worktree.get("dirs") is None or len(dirs) > ADD_DIRS_MAX)):
-        git.add_all()  # the whole work tree, which is projects/ and nothing else
-    elif dirty and dirs:
-        git.add_all(*(f"{WORKTREE_DIR}/{name}" for name in dirs))
-    local_tree = git.write_tree()
-    worktree_commit = git.commit_tree(local_tree, "work tree snapshot", [], sign=False)
+    subtrees = local_subtrees(ctx, previous, copied)
     if ctx.dry_run:
-        ctx.runner.run("git", "mktree", mutating=True)
-        ctx.runner.run("git", "commit-tree", "<tree>", "-p", base or "<none>", mutating=True)
-        ctx.runner.run("git", "update-ref", f"refs/heads/{ctx.settings.host_branch}", "<S>", mutating=True)
+        git.mktrees([[]])
+        git.commit_tree("<tree>", f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
+        git.update_refs({f"refs/heads/{ctx.settings.host_branch}": "<S>"})
         ctx.state.write("snapshot", {"commit": "<S>", "base": base})
         return
-    projects = git.children(local_tree, WORKTREE_DIR)
-    local_subtrees = {e.path.decode("utf-8", "surrogateescape"): e.sha for e in (projects[1] if projects else [])}
-    tree = compose(ctx, keys, base, merged, local_subtrees)
+    tree = compose(ctx, keys, base, merged, subtrees)
     base_tree = base_listing(ctx, base)["tree"]
     changes = git.diff_tree(base_tree or EMPTY_TREE, tree)  # exactly what this snapshot adds to the base
     tree, changes = keep_ignored(ctx, tree, changes)
@@ -224,11 +227,10 @@ def run(ctx: Context) -> None:
     else:
         snapshot = git.commit_tree(tree, f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
     crash_point("commit:mid")
-    # the host branch, and the mirror's HEAD following its work tree so `git status` there is true
-    git.update_refs({f"refs/heads/{ctx.settings.host_branch}": snapshot, f"refs/heads/{WORKTREE_BRANCH}": worktree_commit})
+    git.update_refs({f"refs/heads/{ctx.settings.host_branch}": snapshot})
     if tree != previous.get("tree") and ctx.state.read("pusher", {}).get("kind") == "gitfoam":
         live_tree.show(ctx, tree)  # gitfoam publishes it within its next poll
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
-                                 "merged": sorted(merged), "dirs": sorted(local_subtrees)})
+                                 "merged": sorted(merged), "subtrees": subtrees})
     ctx.state.write("worktree", {"dirty": False})
     ctx.say(f"commit: {snapshot[:12]} on {ctx.settings.host_branch}" + (" (same as main)" if snapshot == base else ""))

@@ -16,7 +16,7 @@ from pipeline.context import Context
 from pipeline.faults import crash_point
 from pipeline.join import join_new_dirs
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
-from pipeline.mirror import (WORKTREE_DIR, LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
+from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
 from pipeline.scan import fingerprint, memory_files
 from pipeline.sync_rules import reconcile_copies
@@ -125,8 +125,12 @@ def _copy_whole(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: 
             break
     if failed is not None and not moving:
         raise failed  # nothing was changing under it: a lasting error, such as a file it may not read
+    committed = ctx.state.read("snapshot", {}).get("subtrees", {})
     for name in todo:
-        ctx.git.restore_worktree(f"{WORKTREE_DIR}/{name}")
+        if name in committed:
+            ctx.git.export_tree(committed[name], target / name)
+        else:
+            shutil.rmtree(target / name, ignore_errors=True)
         ctx.say(f"snapshot: {name}: memory kept changing while it was copied; left for the next tick")
     return copied, todo
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,14 +259,28 @@ class Git:
         # -f: a .gitignore that a memory dir holds must not hide memory from the snapshot
         self._git("add", "-A", "-f", "--", *paths, mutating=True)
 
-    def restore_worktree(self, path: str) -> None:
-        """`path` in the work tree as the index has it; files the index does not know are removed."""
-        # a path the index has never seen has nothing to check out, and git says so with a non-zero exit
-        self._git("checkout", "-q", "--", path, mutating=True, check=False)
-        self._git("clean", "-fdqx", "--", path, mutating=True)
+    def write_dir(self, directory: Path) -> str | None:
+        """The tree of `directory` with its files stored, as `git add -A -f` of it would make it; None when it
+        holds no file."""
+        if not self._writes(f"the tree of {directory}"):
+            return "<tree>"
+        return self.objects.write_dir(directory)
 
-    def write_tree(self) -> str:
-        return self._git("write-tree", mutating=True).out.strip() or "<tree>"
+    def export_tree(self, tree: str, directory: Path) -> None:
+        """`directory` becomes exactly `tree`'s files (symlinks and the executable bit as git keeps them)."""
+        if not self._writes(f"{directory} as the tree {tree[:12]}"):
+            return
+        entries = self.ls_tree(tree, recursive=True)
+        blobs = self.read_blobs([entry.sha for entry in entries])
+        shutil.rmtree(directory, ignore_errors=True)
+        for entry in entries:
+            path = directory / os.fsdecode(entry.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if entry.mode == "120000":
+                path.symlink_to(os.fsdecode(blobs[entry.sha]))
+            else:
+                path.write_bytes(blobs[entry.sha])
+                path.chmod(0o755 if entry.mode == "100755" else 0o644)
 
     def ls_tree(self, tree: str, *paths: str, recursive: bool = False) -> list[TreeEntry]:
         args = ["ls-tree", "-z", "--full-tree"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 import zlib
 from pathlib import Path
@@ -60,6 +61,30 @@ class ObjectStore:
         os.chmod(temporary, 0o444)
         os.replace(temporary, path)
         return sha
+
+    def write_dir(self, directory: Path) -> str | None:
+        """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,
+        nothing named .git, no empty dirs); returns its tree, or None when it holds no file."""
+        entries = []
+        with os.scandir(os.fsencode(directory)) as found:
+            for entry in found:
+                if entry.name == b".git":
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):
+                    if (tree := self.write_dir(Path(os.fsdecode(entry.path)))) is not None:
+                        entries.append((entry.name + b"/", b"40000 " + entry.name, tree))
+                elif stat.S_ISLNK(info.st_mode):
+                    entries.append((entry.name, b"120000 " + entry.name, self.write("blob", os.readlink(entry.path))))
+                elif stat.S_ISREG(info.st_mode):
+                    with open(entry.path, "rb") as file:
+                        blob = self.write("blob", file.read())
+                    mode = b"100755 " if info.st_mode & stat.S_IXUSR else b"100644 "
+                    entries.append((entry.name, mode + entry.name, blob))
+        if not entries:
+            return None
+        # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
+        return self.write("tree", b"".join(head + b"\0" + bytes.fromhex(sha) for _, head, sha in sorted(entries)))
 
     def read_loose(self, sha: str) -> tuple[str, bytes] | None:
         """(type, content) of a loose object; None when it is not stored loose (it may be in a pack)."""
