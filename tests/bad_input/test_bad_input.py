@@ -1,11 +1,12 @@
 """Bad input: one clear line, a non-zero exit, and nothing changed on disk or on the remote."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import origin_refs, seeded_authority
+from conftest import commit_by_hand, origin_refs, seeded_authority
 
 
 def snapshot_of(*roots: Path) -> dict[str, bytes]:
@@ -126,14 +127,26 @@ def test_role_off_does_nothing(make_machine, origin):
     assert origin_refs(origin) == {} and not machine.mirror.exists()
 
 
-def test_a_failing_git_command_is_one_line_naming_the_log_that_holds_its_output(make_machine, origin):
+def test_a_mirror_missing_its_objects_is_named_damaged_and_nothing_is_pushed(make_machine, origin):
     laptop = seeded_authority(make_machine)
     laptop.write("finops", "MEMORY.md", "v2\n")
+    published = origin_refs(origin)
     for obj in (laptop.mirror / ".git" / "objects").glob("??"):
         for loose in obj.iterdir():
             loose.unlink()  # as a disk failure or an overeager cleanup would
     line = one_error_line(laptop.run("sync-now"))
+    assert line.startswith("error: the mirror has no tree ") and "it is damaged: move it away and run again" in line
+    assert origin_refs(origin) == published
+
+
+def test_a_failing_git_command_is_one_line_naming_the_log_that_holds_its_output(make_machine, origin):
+    laptop = seeded_authority(make_machine)
+    commit_by_hand(origin, "by-project/finops/memory/MEMORY.md", "from a merged PR\n")  # main moved: a fetch
+    tracking = laptop.mirror / ".git" / "refs" / "remotes" / "origin"
+    shutil.rmtree(tracking, ignore_errors=True)
+    tracking.write_text("")  # as a bad hand edit would leave it: git cannot write the ref it fetches into
+    line = one_error_line(laptop.run("sync-now"))
     log = laptop.agentihooks / "logs" / "sync-daemon.log"
     assert line.startswith("error: command failed: git ")
     assert line.endswith(f"; the whole output is in {log}")
-    assert "  stderr:" in log.read_text() and "return code: 128" in log.read_text()
+    assert "  stderr:" in log.read_text() and "return code: " in log.read_text()
