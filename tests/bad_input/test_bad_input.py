@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_by_hand, origin_refs, seeded_authority
+from conftest import REPO_ROOT, commit_by_hand, origin_refs, seeded_authority
 
 
 def snapshot_of(*roots: Path) -> dict[str, bytes]:
@@ -56,6 +56,21 @@ def test_malformed_roles_yaml(seeded, origin):
     write_own_file(seeded, "roles.yaml", "version: 1\nroles:\n  consumer: {steps: [resolve, merge]}\n")
     line = assert_rejected_cleanly(seeded, origin, "step 'merge' needs 'fetch' before it in steps")
     assert str(seeded.agentihooks / "roles.yaml") in line
+
+
+def test_roles_yaml_edited_after_it_worked_is_read_again_each_time(make_machine, origin):
+    laptop = seeded_authority(make_machine)
+    shipped = (REPO_ROOT / "pipeline" / "data" / "roles.yaml").read_text()
+    write_own_file(laptop, "roles.yaml", shipped)
+    assert laptop.run("sync-now").returncode == 0  # this text is now known to be valid
+    assert "may: propose, seed, sweep" in laptop.run("plan", "--role", "contributor").stdout
+    refs = origin_refs(origin)
+    write_own_file(laptop, "roles.yaml", shipped.replace("steps: [resolve, fetch, merge]", "steps: [resolve, merge]"))
+    assert "step 'merge' needs 'fetch' before it in steps" in one_error_line(laptop.run("sync-now"))
+    assert origin_refs(origin) == refs
+    write_own_file(laptop, "roles.yaml", shipped.replace("may: [seed, propose, sweep]", "may: [seed, propose]"))
+    assert laptop.run("sync-now").returncode == 0
+    assert "may: propose, seed\n" in laptop.run("plan", "--role", "contributor").stdout
 
 
 def test_an_identities_entry_with_both_path_and_dir(seeded, origin):
