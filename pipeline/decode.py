@@ -25,6 +25,7 @@ class Decoder:
         # a dir's name is encoded once, not once per name searched through its parent (500 projects in one
         # home dir would encode its 500 entries 500 times)
         self._encodings: dict[str, frozenset[str]] = {}
+        self._indexes: dict[str, dict[str, list[str]]] = {}
         self.visits = 0  # (directory, position) pairs searched: bounded by dirs x name length
 
     def _subdirs(self, directory: str) -> list[str]:
@@ -40,6 +41,31 @@ class Decoder:
         if name not in self._encodings:
             self._encodings[name] = frozenset(naming.encode_units(form) for form in naming.spellings(name))
         return self._encodings[name]
+
+    def _by_encoding(self, directory: str) -> dict[str, list[str]]:
+        """A dir's subdirs by their encoded names: a search step looks up the few parts the name can continue
+        with instead of encoding and comparing every entry (a /tmp of thousands, for each of 500 names)."""
+        if directory not in self._indexes:
+            index: dict[str, list[str]] = {}
+            for name in self._subdirs(directory):
+                for part in self._encoded(name):
+                    index.setdefault(part, []).append(name)
+            self._indexes[directory] = index
+        return self._indexes[directory]
+
+    def _parts(self, directory: str, target: str, pos: int, cut: bool):
+        """(subdir, encoded part) of `directory` that can continue `target` at `pos`: the part ends where the
+        target does or at one of its '-'s; with `cut`, a part may also run past the target's end."""
+        if cut:
+            for name in self._subdirs(directory):
+                for part in self._encoded(name):
+                    yield name, part
+            return
+        index = self._by_encoding(directory)
+        for end in [i for i in range(pos, len(target)) if target[i] == "-"] + [len(target)]:
+            part = target[pos:end]
+            for name in index.get(part, ()):
+                yield name, part
 
     def candidates(self, encoded: str) -> list[str]:
         if not encoded.startswith("-"):
@@ -69,24 +95,23 @@ class Decoder:
                 return
             memo[seen] = []
             self.visits += 1
-            for name in self._subdirs(directory):
+            for name, part in self._parts(directory, target, pos, cut):
                 child = os.path.join(directory, name)
-                for part in self._encoded(name):
-                    end = pos + len(part)
-                    if cut and end >= len(target):
-                        if part.startswith(target[pos:]):
-                            for path in self._subtree(child, include_self=end > len(target)):
-                                add(path)
-                    elif not target.startswith(part, pos):
-                        continue
-                    elif end == len(target):
-                        add(child)
-                    elif target[end] == "-":
-                        if cut and end + 1 == len(target):
-                            for path in self._subtree(child, include_self=False):
-                                add(path)
-                        else:
-                            walk(child, end + 1)
+                end = pos + len(part)
+                if cut and end >= len(target):
+                    if part.startswith(target[pos:]):
+                        for path in self._subtree(child, include_self=end > len(target)):
+                            add(path)
+                elif not target.startswith(part, pos):
+                    continue
+                elif end == len(target):
+                    add(child)
+                elif target[end] == "-":
+                    if cut and end + 1 == len(target):
+                        for path in self._subtree(child, include_self=False):
+                            add(path)
+                    else:
+                        walk(child, end + 1)
 
         walk(self.root, 1)
         # shallowest first: below a cut, the dir Claude ran in is most often the first one that is a project
