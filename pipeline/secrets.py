@@ -52,12 +52,18 @@ _RULES: tuple[tuple[str, re.Pattern[str], Callable[[str], bool] | None], ...] = 
     # detect-secrets' basic-auth pattern stops at URL punctuation, which passwords are full of (`S3cr3t!`)
     ("password in a URL", re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:[^\s/@]+@[^\s@]"), None),
 )
+# A rule whose pattern cannot match without one of these words is skipped when the text (case-folded) lacks it:
+# these patterns begin with a class or an alternation, so the regex engine tries them at every character.
+_NEEDLES: dict[str, str] = {
+    "AWS secret key": "aws", "Slack token": "xox", "Slack webhook": "hooks.slack.com", "Stripe key": "k_",
+    "password in a URL": "://",
+}
 
 KEYWORD = "keyword assignment"
 _KEYWORD = KeywordDetector()
 # the keyword detector's YAML/INI form reads `password: x` and `secret = x` as notes write them; it runs only on
 # lines that name a secret at all (its own scan of every line is ~100x slower)
-_KEYWORD_LINE = re.compile(r"^.*(?:pass|pwd|secret|token|key|auth|cred).*$", re.IGNORECASE | re.MULTILINE)
+_KEYWORD_WORD = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
 _KEYWORD_FILE = "notes.yaml"
 # prose says "the password: ask the team lead"; a credential is one token, not a placeholder like <x> or ${X}
 _KEYWORD_VALUE = re.compile(r"[^\s<>${}*]{6,}")
@@ -103,9 +109,12 @@ _LETTER = re.compile(r"[A-Za-z]")
 def scan(data: bytes) -> list[str]:
     """Sorted names of the rules `data` matches; [] when clean. Undecodable bytes are replaced, not skipped."""
     text = data.decode("utf-8", errors="replace")
+    folded = text.casefold()  # as the patterns' IGNORECASE folds (a long s is an s)
     found: set[str] = set()
     spans: list[tuple[int, int]] = []
     for name, pattern, is_valid in _RULES:
+        if name in _NEEDLES and _NEEDLES[name] not in folded:
+            continue
         for match in pattern.finditer(text):
             if is_valid is None or is_valid(match[0]):
                 found.add(name)
@@ -114,15 +123,46 @@ def scan(data: bytes) -> list[str]:
     if _has_high_entropy(_blank(text, spans) if spans else text):
         found.add(HIGH_ENTROPY)
     if not found and any(_KEYWORD_VALUE.fullmatch(candidate.secret_value or "")
-                         for line in _KEYWORD_LINE.findall(text)
+                         for line in _keyword_lines(text)
                          for candidate in _KEYWORD.analyze_line(filename=_KEYWORD_FILE, line=line, line_number=0)):
         found.add(KEYWORD)
     return sorted(found)
 
 
+def _keyword_lines(text: str) -> list[str]:
+    """The lines that hold a word a secret's key is named with (found from the word: a pattern for the whole line
+    would try each character as a line's start)."""
+    lines = {}
+    for match in _KEYWORD_WORD.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        lines[start] = text[start:end if end != -1 else len(text)]
+    return list(lines.values())
+
+
 def scan_name(path: str) -> list[str]:
     """The rules a file's path matches (a token pasted into a name): the name is published like the content."""
     return scan(path.replace("/", " ").encode())
+
+
+def scan_names(paths: list[str]) -> dict[str, list[str]]:
+    """scan_name() of each path, each part of a path scanned once however many paths share it (every file of a
+    project shares its key). Only rules that name a secret's key (the keyword rule, AWS secret keys, PEM headers,
+    key=value hex) read past a '/', and each of them needs a word _KEYWORD_WORD finds: such a path is scanned
+    whole."""
+    parts: dict[str, list[str]] = {}
+    found = {}
+    for path in paths:
+        if _KEYWORD_WORD.search(path):
+            found[path] = scan_name(path)
+            continue
+        rules: set[str] = set()
+        for part in path.split("/"):
+            if part not in parts:
+                parts[part] = scan(part.encode())
+            rules.update(parts[part])
+        found[path] = sorted(rules)
+    return found
 
 
 def shown_name(path: str) -> str:

@@ -69,5 +69,5 @@ def name_verdicts(cached: dict, paths: list[str]) -> tuple[dict[str, list[str]],
     if todo:
         from pipeline import secrets
 
-        cached = {**cached, **{path: secrets.scan_name(path) for path in todo}}
+        cached = {**cached, **secrets.scan_names(todo)}
     return {path: cached[path] for path in wanted}, bool(todo)

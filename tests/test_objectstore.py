@@ -174,3 +174,31 @@ def test_the_diff_walked_in_process_is_gits_diff_tree(tmp_path, old, new):
     before, after = tree_of(old), tree_of(new)
     assert wrapper.diff_tree(before, after) == git_diff_tree(repo, before, after)
     assert wrapper.diff_tree(EMPTY_TREE, after) == git_diff_tree(repo, EMPTY_TREE, after)
+
+
+def test_many_objects_written_at_once_are_one_pack_git_reads_and_checks(repo):
+    store = ObjectStore(repo / ".git")
+    folder = repo / "projects" / "beta" / "memory"
+    folder.mkdir(parents=True)
+    for i in range(150):
+        (folder / f"note-{i:03}.md").write_text(f"note {i}\n" * (i % 7 + 1))
+    (folder / "big.md").write_bytes(bytes(range(256)) * 400)  # a size that takes several bytes in a pack header
+    with store.batch():
+        tree = store.write_dir(repo / "projects")
+    assert list((repo / ".git" / "objects" / "pack").glob("*.idx"))
+    subprocess.run(["git", "verify-pack", *(repo / ".git" / "objects" / "pack").glob("*.idx")], check=True,
+                   capture_output=True)
+    git("add", "-A", "-f", cwd=repo)
+    root = git("write-tree", cwd=repo).strip()
+    assert tree == git("rev-parse", f"{root}:projects", cwd=repo).strip()  # the tree git add makes of it
+    subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=repo, check=True, capture_output=True)
+    assert cat_file(repo, tree)[1] == "tree"
+
+
+def test_a_few_objects_written_at_once_stay_loose(repo):
+    store = ObjectStore(repo / ".git")
+    (repo / "projects" / "alpha" / "memory" / "b.md").write_text("b\n")
+    with store.batch():
+        tree = store.write_dir(repo / "projects")
+    assert not list((repo / ".git" / "objects" / "pack").glob("*.idx"))
+    assert cat_file(repo, tree)[1] == "tree"

@@ -9,7 +9,10 @@ import string
 
 import pytest
 
-from pipeline.secrets import scan, scan_name, shown_name
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.secrets import scan, scan_name, scan_names, shown_name
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
@@ -56,6 +59,7 @@ def jwt() -> str:
 POSITIVE = [
     ("AWS access key", "aws_access_key_id = " + "AK" + "IA" + fake(16, UPPER_DIGITS)),
     ("AWS secret key", "aws_secret_access_key = " + fake(40, ALNUM + "/+")),
+    ("AWS secret key", "export AWS_SECRET_ACCESS_KEY=" + fake(40, ALNUM + "/+")),  # as a shell profile has it
     ("AWS secret key", 'client = boto3.client("s3", aws_secret_access_key="' + fake(40, ALNUM + "/+") + '")'),
     ("Azure storage key", "DefaultEndpointsProtocol=https;AccountName=notes;Account" + "Key="
      + base64.b64encode(random.Random("azure").randbytes(64)).decode() + ";EndpointSuffix=core.windows.net"),
@@ -173,3 +177,15 @@ def test_a_file_name_is_scanned_like_its_content(path, rules):
 
 def test_a_name_that_holds_a_secret_is_shown_cut_short():
     assert shown_name("by-project/finops/memory/" + "gh" + "p_" + fake(36) + ".md") == "by-project/finops/memory/ghp_…"
+
+
+# parts of paths that hold a secret alone, together with the next part, or nothing; names as notes give them
+PARTS = ["by-project", "finops", "memory", "notes.md", "password:", "password=", "hunter2hunter2.md", "aws",
+         "secret_access_key=" + fake(40, ALNUM), fake(40, ALNUM + "+"), "gh" + "p_" + fake(36, seed="part"),
+         "api_key=", fake(64, HEX), f"deploy-{SHA1}.md", "-----BEGIN RSA PRIVATE KEY-----", jwt(), "token"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PARTS), min_size=1, max_size=5).map("/".join), min_size=1, max_size=6))
+def test_names_scanned_together_get_the_rules_each_gets_alone(paths):
+    assert scan_names(paths) == {path: scan_name(path) for path in paths}

@@ -186,12 +186,11 @@ def local_subtrees(ctx: Context, previous: dict, copied: dict) -> dict[str, str]
         subtrees, dirs = {}, sorted(p.name for p in target.iterdir()) if target.is_dir() else []
     else:
         subtrees, dirs = dict(subtrees), copied.get("dirs") or []
+    present = [name for name in dirs if (target / name).is_dir()]
+    trees = ctx.git.write_dirs([target / name for name in present])
     for name in dirs:
-        tree = ctx.git.write_dir(target / name) if (target / name).is_dir() else None
-        if tree is None:
-            subtrees.pop(name, None)
-        else:
-            subtrees[name] = tree
+        subtrees.pop(name, None)
+    subtrees.update((name, tree) for name, tree in zip(present, trees) if tree is not None)
     return subtrees
 
 

@@ -165,8 +165,10 @@ class Git:
         self._keeps_reader = True
 
     def close(self) -> None:
-        """Stop keeping a reader: a later read is a command of its own again."""
+        """The run is over: no reader is kept (a later read is a command of its own again), and what the run
+        wrote is read from the disk again."""
         self._keeps_reader = False
+        self.objects.forget()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -259,12 +261,16 @@ class Git:
         # -f: a .gitignore that a memory dir holds must not hide memory from the snapshot
         self._git("add", "-A", "-f", "--", *paths, mutating=True)
 
-    def write_dir(self, directory: Path) -> str | None:
-        """The tree of `directory` with its files stored, as `git add -A -f` of it would make it; None when it
-        holds no file."""
-        if not self._writes(f"the tree of {directory}"):
-            return "<tree>"
-        return self.objects.write_dir(directory)
+    def write_dirs(self, directories: list[Path]) -> list[str | None]:
+        """The tree of each directory with its files stored, as `git add -A -f` of it would make it (None: it
+        holds no file); stored together, as one pack when they are many."""
+        if self.runner.dry_run:
+            for directory in directories:
+                self.runner.echo(f"  would write: the tree of {directory}")
+            return ["<tree>"] * len(directories)
+        log.debug("write: the trees of %d dirs", len(directories))
+        with self.objects.batch():
+            return [self.objects.write_dir(directory) for directory in directories]
 
     def export_tree(self, tree: str, directory: Path) -> None:
         """`directory` becomes exactly `tree`'s files (symlinks and the executable bit as git keeps them)."""

@@ -2,23 +2,32 @@
 
 A tick writes a handful of small objects (the trees and the commit of one snapshot) and moves two or three refs.
 Each of those as a git command costs a process start, several times the work itself, so they are written here:
-loose objects exactly as git writes them (zlib of "<type> <size>\\0<content>", named by its sha1) and refs with
-git's own lock-file protocol (`<ref>.lock` created exclusively, then renamed over the ref), which every git
-process respects. Objects this store does not hold loose (packed by a fetch or a gc) are left to git to read.
+loose objects exactly as git writes them (zlib of "<type> <size>\\0<content>", named by its sha1), many objects
+at once as one pack with its index (pack and index version 2, as `git index-pack` makes them; git keeps a fetch
+of more than 100 objects packed for the same reason: thousands of small files cost more to write and to read),
+and refs with git's own lock-file protocol (`<ref>.lock` created exclusively, then renamed over the ref), which
+every git process respects. Objects this store neither wrote in this run nor holds loose (packed by a fetch or a
+gc) are left to git to read.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+import struct
 import time
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import FatalError
 
 # git's own default for loose objects (core.looseCompression): fast, and these objects are small
 _LEVEL = 1
+UNPACK_LIMIT = 100  # git's transfer.unpackLimit: more objects than this are written as one pack
+PACK_BYTES = 64 << 20  # a batch's objects wait in memory up to this much, then go out as a pack
+RECENT_BYTES = 64 << 20  # what a run wrote is kept for its own reads (the scan reads each new file) up to this
+_PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
 _HEX = frozenset("0123456789abcdef")
 _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
 # what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
@@ -44,23 +53,116 @@ class ObjectStore:
 
     def __init__(self, git_dir: Path):
         self.git_dir = Path(git_dir)
+        self._objects = os.fspath(self.git_dir / "objects")
+        self._pending: dict[str, tuple[str, bytes]] | None = None  # a batch's objects, not written yet
+        self._pending_bytes = 0
+        self._recent: dict[str, tuple[str, bytes]] = {}
+        self._recent_bytes = 0
 
-    def _object_path(self, sha: str) -> Path:
-        return self.git_dir / "objects" / sha[:2] / sha[2:]
+    def _object_path(self, sha: str) -> str:
+        # a plain string: this runs for every file of a first snapshot, where pathlib's parsing shows
+        return f"{self._objects}/{sha[:2]}/{sha[2:]}"
 
     def write(self, kind: str, body: bytes) -> str:
-        """Store an object (nothing to do when it is there loose already); returns its id."""
+        """Store an object (nothing to do when it is there already); returns its id."""
         sha = object_id(kind, body)
-        path = self._object_path(sha)
-        if path.exists():
+        if sha in self._recent or (self._pending is not None and sha in self._pending) or \
+                os.path.exists(self._object_path(sha)):
             return sha
+        if self._pending is None:
+            self._write_loose(sha, kind, body)
+        else:
+            self._pending[sha] = (kind, body)
+            self._pending_bytes += len(body)
+            if self._pending_bytes > PACK_BYTES:
+                self._flush()
+        return sha
+
+    @contextmanager
+    def batch(self):
+        """Objects written inside are stored together at the end: as one pack when there are more than
+        UNPACK_LIMIT of them, else loose. Nothing refers to them before the batch ends."""
+        self._pending, self._pending_bytes = {}, 0
+        try:
+            yield
+            self._flush()
+        finally:
+            self._pending = None
+
+    def forget(self) -> None:
+        """Drop what this run wrote from memory (the next run reads the disk)."""
+        self._recent.clear()
+        self._recent_bytes = 0
+
+    def _flush(self) -> None:
+        objects, self._pending, self._pending_bytes = self._pending, {}, 0
+        if len(objects) > UNPACK_LIMIT:
+            self._write_pack(objects)
+        else:
+            for sha, (kind, body) in objects.items():
+                self._write_loose(sha, kind, body)
+
+    def _remember(self, sha: str, kind: str, body: bytes) -> None:
+        if self._recent_bytes + len(body) <= RECENT_BYTES:
+            self._recent[sha] = (kind, body)
+            self._recent_bytes += len(body)
+
+    def _write_loose(self, sha: str, kind: str, body: bytes) -> None:
+        path = Path(self._object_path(sha))
         path.parent.mkdir(exist_ok=True)
         temporary = path.parent / f"tmp_obj_{os.getpid()}_{sha[2:12]}"
         with open(temporary, "wb") as out:
             out.write(zlib.compress(b"%s %d\0" % (kind.encode(), len(body)) + body, _LEVEL))
         os.chmod(temporary, 0o444)
         os.replace(temporary, path)
-        return sha
+        self._remember(sha, kind, body)
+
+    def _write_pack(self, objects: dict[str, tuple[str, bytes]]) -> None:
+        """One pack of `objects` (each whole, no deltas) and its index; the index goes last, so git sees the
+        pack only once it is complete."""
+        pack = hashlib.sha1()
+        chunks = [b"PACK" + struct.pack(">II", 2, len(objects))]
+        offset = len(chunks[0])
+        located = []  # (id, crc32 of its packed bytes, offset)
+        for sha, (kind, body) in objects.items():
+            size = len(body)
+            header = bytearray([(_PACK_TYPES[kind] << 4) | (size & 0x0F)])
+            size >>= 4
+            while size:
+                header[-1] |= 0x80
+                header.append(size & 0x7F)
+                size >>= 7
+            packed = bytes(header) + zlib.compress(body, _LEVEL)
+            located.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
+            chunks.append(packed)
+            offset += len(packed)
+            if offset >= 1 << 31:
+                raise FatalError("too much to store at once (2 GB); store it in parts")
+        for chunk in chunks:
+            pack.update(chunk)
+        checksum = pack.digest()
+        located.sort()
+        fanout = [0] * 256
+        for raw, _, _ in located:
+            fanout[raw[0]] += 1
+        total = 0
+        for first in range(256):
+            total += fanout[first]
+            fanout[first] = total
+        index = b"".join([b"\377tOc", struct.pack(">I", 2), struct.pack(">256I", *fanout),
+                          *(raw for raw, _, _ in located), *(struct.pack(">I", crc) for _, crc, _ in located),
+                          *(struct.pack(">I", where) for _, _, where in located), checksum])
+        index += hashlib.sha1(index).digest()
+        folder = self.git_dir / "objects" / "pack"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"pack-{checksum.hex()}"
+        for suffix, data in ((".pack", b"".join(chunks) + checksum), (".idx", index)):
+            temporary = folder / f"tmp_{name}{suffix}_{os.getpid()}"
+            temporary.write_bytes(data)
+            os.chmod(temporary, 0o444)
+            os.replace(temporary, folder / f"{name}{suffix}")
+        for sha, (kind, body) in objects.items():
+            self._remember(sha, kind, body)
 
     def write_dir(self, directory: Path) -> str | None:
         """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,
@@ -87,9 +189,13 @@ class ObjectStore:
         return self.write("tree", b"".join(head + b"\0" + bytes.fromhex(sha) for _, head, sha in sorted(entries)))
 
     def read_loose(self, sha: str) -> tuple[str, bytes] | None:
-        """(type, content) of a loose object; None when it is not stored loose (it may be in a pack)."""
+        """(type, content) of an object this run wrote or one stored loose; None when it is neither (it may be in
+        a pack)."""
+        if sha in self._recent:
+            return self._recent[sha]
         try:
-            raw = zlib.decompress(self._object_path(sha).read_bytes())
+            with open(self._object_path(sha), "rb") as stored:
+                raw = zlib.decompress(stored.read())
         except (FileNotFoundError, NotADirectoryError):
             return None
         header, _, body = raw.partition(b"\0")

@@ -16,6 +16,7 @@ from pipeline.errors import FatalError
 from pipeline.masking import mask
 
 log = logging.getLogger("memory_mirror.cmd")
+OUTPUT_CHUNK = 65536
 
 
 class CalledProcessError(FatalError):
@@ -84,8 +85,11 @@ class Runner:
             program = sh.Command(cmd[0])
         except sh.CommandNotFound:
             raise FatalError(f"{cmd[0]} not found on PATH. Install it, then run again.") from None
-        # every exit status is ours to judge, a negative one (killed by a signal) included: sh would raise for it
-        kwargs = dict(_tty_out=False, _return_cmd=True, _ok_code=range(-64, 256), _env=dict(env or os.environ))
+        # every exit status is ours to judge, a negative one (killed by a signal) included: sh would raise for it.
+        # Output is only collected, never handed over line by line: sh's default line buffering costs about 15 µs
+        # a line (0.15 s for rsync's list of 10,000 copied files)
+        kwargs = dict(_tty_out=False, _return_cmd=True, _ok_code=range(-64, 256), _env=dict(env or os.environ),
+                      _out_bufsize=OUTPUT_CHUNK, _err_bufsize=OUTPUT_CHUNK)
         if cwd is not None:
             kwargs["_cwd"] = os.fspath(cwd)
         if stdin is not None:
