@@ -202,3 +202,17 @@ def test_a_few_objects_written_at_once_stay_loose(repo):
         tree = store.write_dir(repo / "projects")
     assert not list((repo / ".git" / "objects" / "pack").glob("*.idx"))
     assert cat_file(repo, tree)[1] == "tree"
+
+
+def test_packs_of_many_large_changes_are_joined_as_git_joins_them(repo):
+    wrapper = Git(Runner(), repo, "laptop")
+    folder = repo / "projects" / "gamma" / "memory"
+    folder.mkdir(parents=True)
+    trees = []
+    for round_ in range(55):
+        for i in range(110):
+            (folder / f"note-{i:03}.md").write_text(f"round {round_} note {i}\n")
+        trees += wrapper.write_dirs([repo / "projects"])
+    packs = list((repo / ".git" / "objects" / "pack").glob("*.idx"))
+    assert 0 < len(packs) <= 51
+    assert all(cat_file(repo, tree)[1] == "tree" for tree in trees)  # nothing lost in the joining

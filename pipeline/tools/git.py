@@ -29,6 +29,7 @@ OUR_TERMS = (
 # the mirror's own attributes outrank any .gitattributes a memory dir might hold: content is stored as it is
 MIRROR_ATTRIBUTES = "* -text -filter -ident -eol -working-tree-encoding\n"
 ZERO_SHA = "0" * 40
+GC_AUTO_PACK_LIMIT = 50  # git's gc.autoPackLimit
 log = logging.getLogger("memory_mirror.cmd")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -270,7 +271,13 @@ class Git:
             return ["<tree>"] * len(directories)
         log.debug("write: the trees of %d dirs", len(directories))
         with self.objects.batch():
-            return [self.objects.write_dir(directory) for directory in directories]
+            trees = [self.objects.write_dir(directory) for directory in directories]
+        if self.objects.pack_count() > GC_AUTO_PACK_LIMIT:
+            # a large change is written as a pack of its own: git joins them once they are many, as it does
+            # after the fetches that leave one each
+            self._git("-c", "gc.auto=6700", "-c", f"gc.autoPackLimit={GC_AUTO_PACK_LIMIT}", "-c", "gc.autoDetach=false",
+                      "gc", "--auto", "--quiet", mutating=True)
+        return trees
 
     def export_tree(self, tree: str, directory: Path) -> None:
         """`directory` becomes exactly `tree`'s files (symlinks and the executable bit as git keeps them)."""

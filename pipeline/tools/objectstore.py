@@ -89,6 +89,9 @@ class ObjectStore:
         finally:
             self._pending = None
 
+    def pack_count(self) -> int:
+        return len(list((self.git_dir / "objects" / "pack").glob("pack-*.idx")))
+
     def forget(self) -> None:
         """Drop what this run wrote from memory (the next run reads the disk)."""
         self._recent.clear()
