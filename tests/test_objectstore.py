@@ -216,3 +216,19 @@ def test_packs_of_many_large_changes_are_joined_as_git_joins_them(repo):
     packs = list((repo / ".git" / "objects" / "pack").glob("*.idx"))
     assert 0 < len(packs) <= 51
     assert all(cat_file(repo, tree)[1] == "tree" for tree in trees)  # nothing lost in the joining
+
+
+def test_what_a_pack_holds_already_is_not_stored_again(repo):
+    folder = repo / "projects" / "delta" / "memory"
+    folder.mkdir(parents=True)
+    for i in range(120):
+        (folder / f"note-{i:03}.md").write_text(f"note {i}\n")
+    first = ObjectStore(repo / ".git")
+    with first.batch():
+        first.write_dir(repo / "projects")
+    (folder / "note-000.md").write_text("changed\n")
+    again = ObjectStore(repo / ".git")  # a later run: it knows the packs only from their indexes
+    with again.batch():
+        again.write_dir(repo / "projects")
+    assert len(list((repo / ".git" / "objects" / "pack").glob("*.idx"))) == 1  # the few new objects went loose
+    assert cat_file(repo, git("hash-object", str(folder / "note-000.md"), cwd=repo).strip())[2] == b"changed\n"

@@ -58,6 +58,7 @@ class ObjectStore:
         self._pending_bytes = 0
         self._recent: dict[str, tuple[str, bytes]] = {}
         self._recent_bytes = 0
+        self._packed_ids: set[bytes] | None = None
 
     def _object_path(self, sha: str) -> str:
         # a plain string: this runs for every file of a first snapshot, where pathlib's parsing shows
@@ -67,7 +68,7 @@ class ObjectStore:
         """Store an object (nothing to do when it is there already); returns its id."""
         sha = object_id(kind, body)
         if sha in self._recent or (self._pending is not None and sha in self._pending) or \
-                os.path.exists(self._object_path(sha)):
+                os.path.exists(self._object_path(sha)) or bytes.fromhex(sha) in self._packed():
             return sha
         if self._pending is None:
             self._write_loose(sha, kind, body)
@@ -89,13 +90,28 @@ class ObjectStore:
         finally:
             self._pending = None
 
+    def _packed(self) -> set[bytes]:
+        """Ids of the objects in the repository's packs, their indexes read once per run: a file that did not
+        change is stored already, and storing it again would cost a compression and a write."""
+        if self._packed_ids is None:
+            self._packed_ids = set()
+            for index in (self.git_dir / "objects" / "pack").glob("pack-*.idx"):
+                data = index.read_bytes()
+                if data[:8] != b"\377tOc" + struct.pack(">I", 2):
+                    continue  # another index version: its objects are stored again, which does no harm
+                count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
+                table = data[8 + 256 * 4:8 + 256 * 4 + 20 * count]
+                self._packed_ids.update(table[i:i + 20] for i in range(0, len(table), 20))
+        return self._packed_ids
+
     def pack_count(self) -> int:
         return len(list((self.git_dir / "objects" / "pack").glob("pack-*.idx")))
 
     def forget(self) -> None:
-        """Drop what this run wrote from memory (the next run reads the disk)."""
+        """Drop what this run learned from memory (the next run reads the disk)."""
         self._recent.clear()
         self._recent_bytes = 0
+        self._packed_ids = None
 
     def _flush(self) -> None:
         objects, self._pending, self._pending_bytes = self._pending, {}, 0
@@ -166,6 +182,8 @@ class ObjectStore:
             os.replace(temporary, folder / f"{name}{suffix}")
         for sha, (kind, body) in objects.items():
             self._remember(sha, kind, body)
+        if self._packed_ids is not None:
+            self._packed_ids.update(raw for raw, _, _ in located)
 
     def write_dir(self, directory: Path) -> str | None:
         """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,

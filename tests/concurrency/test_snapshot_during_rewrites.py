@@ -95,10 +95,9 @@ def test_what_is_committed_of_files_being_rewritten_is_a_state_they_had(make_mac
         extra["PATH"] = f"{bin_dir}{os.pathsep}{os.path.dirname(os.path.realpath(sys.executable))}"
     laptop = make_machine("laptop", "authority", **extra)
     assert (shutil.which("rsync", path=laptop.env()["PATH"]) is None) == (copier == "python")
-    # with rsync, more dirs change every tick than a tick copies without it
-    others = [f"app{n}" for n in range(COPY_HERE_DIRS)] if copier == "rsync" else []
-    for name in others:
-        laptop.project(name)
+    # with rsync, more dirs are new to the mirror every tick than a tick copies without it
+    def others(tick: int) -> list[str]:
+        return [f"app{tick}-{n}" for n in range(COPY_HERE_DIRS + 1)] if copier == "rsync" else []
     memory = laptop.project("finops")
     memory.mkdir()
     for name in ("MEMORY.md", "notes.md"):
@@ -114,9 +113,13 @@ def test_what_is_committed_of_files_being_rewritten_is_a_state_they_had(make_mac
     seen = []
     try:
         for tick in range(TICKS):
-            for name in others:
+            for name in others(tick):
+                laptop.project(name)
                 laptop.write(name, "MEMORY.md", f"tick {tick}\n")
+            copies = (laptop.agentihooks / "logs" / "sync-daemon.log").read_text().count("run: rsync -rt")
             laptop.tick()
+            assert (laptop.agentihooks / "logs" / "sync-daemon.log").read_text().count("run: rsync -rt") == \
+                copies + (copier == "rsync")
             seen += [(path, blob_at(laptop.mirror, "gitfoam/laptop/main", path)) for path in paths]
     finally:
         stop.touch()
