@@ -1,6 +1,7 @@
 """The mirror repository and what the steps share about it: its work tree, this machine's keys, the base."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -55,8 +56,29 @@ def remote_id(remote: str) -> str:
     return hashlib.sha256(remote.encode()).hexdigest()
 
 
+# what a run read of the identity map, by the version of its file: resolve and every later step share one reading
+_identities: dict[tuple, list[Identity]] = {}
+
+
 def load_identities(ctx: Context) -> list[Identity]:
-    return [Identity.from_json(item) for item in ctx.state.read("identities", [])]
+    version = _version(ctx)
+    if version is not None and version in _identities:
+        return _identities[version]
+    identities = [Identity.from_json(item) for item in ctx.state.read("identities", [])]
+    if version is not None and not ctx.dry_run:
+        _identities.clear()
+        _identities[version] = identities
+    return identities
+
+
+def _version(ctx: Context) -> tuple | None:
+    """The identity map's file as this run sees it (None: there is none): cached readings are keyed by it."""
+    path = ctx.state.path("identities")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return run_id(), str(path), info.st_mtime_ns, info.st_size, str(ctx.settings.claude_projects)
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,13 @@ class LocalKey:
 
 
 def memory_dir(ctx: Context, identity: Identity) -> Path:
-    return Path(identity.memory) if identity.memory else ctx.settings.claude_projects / identity.encoded / MEMORY
+    return _memory_path(ctx.settings.claude_projects, identity.encoded, identity.memory)
+
+
+@functools.lru_cache(maxsize=8192)
+def _memory_path(projects: Path, encoded: str, memory: str | None) -> Path:
+    # a tick asks for each dir's path several times, and joining paths is pathlib's slow part
+    return Path(memory) if memory else projects / encoded / MEMORY
 
 
 # every step of a tick needs this machine's keys: work them out once per run and version of the identity map
@@ -81,12 +109,7 @@ _keys: dict[tuple, dict[str, "LocalKey"]] = {}
 
 def local_keys(ctx: Context) -> dict[str, LocalKey]:
     """This machine's keys; a memory dir that is a symlink could point anywhere: it is neither read nor written."""
-    path = ctx.state.path("identities")
-    try:
-        info = path.stat()
-        version = (run_id(), str(path), info.st_mtime_ns, info.st_size, str(ctx.settings.claude_projects))
-    except FileNotFoundError:
-        version = None
+    version = _version(ctx)
     if version is not None and version in _keys:
         return _keys[version]
     groups: dict[str, list[Identity]] = {}

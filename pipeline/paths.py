@@ -1,6 +1,7 @@
 """Which paths may leave the machine: the memory-only rule, as pure functions and as rsync filter rules."""
 from __future__ import annotations
 
+import functools
 import re
 from fnmatch import translate
 
@@ -26,7 +27,13 @@ _EXCLUDED_NAME = re.compile("|".join([translate(p) for p in EXCLUDED_FILES + CLA
 
 def is_excluded_name(name: str, is_dir: bool = False) -> bool:
     """One path component that is never synced; like rsync's filter, a file pattern also excludes a dir so named."""
-    return name in ("", ".", "..") or (is_dir and name in EXCLUDED_DIRS) or _EXCLUDED_NAME.match(name) is not None
+    return name in ("", ".", "..") or (is_dir and name in EXCLUDED_DIRS) or _matches_excluded(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches_excluded(name: str) -> bool:
+    # every tick's stat walk asks this of every file name, and the names are nearly always the same ones
+    return _EXCLUDED_NAME.match(name) is not None
 
 
 def is_excluded_dir(name: str, top: bool) -> bool:

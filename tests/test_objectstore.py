@@ -56,15 +56,28 @@ def test_names_in_git_revision_syntax_are_left_to_git(repo, name):
     assert Git(Runner(), repo, "laptop")._lookup(name) == [cat_file(repo, name)]
 
 
-def test_what_loose_objects_cannot_answer_is_left_to_git_and_git_answers_it(repo):
-    git("gc", "-q", "--prune=now", cwd=repo)  # every object in a pack now
+def test_objects_git_packed_are_read_as_git_reads_them_and_its_deltas_are_left_to_it(repo):
+    notes = repo / "projects" / "alpha" / "memory" / "long.md"
+    notes.write_text("".join(f"line {i} of a long note\n" for i in range(400)))
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "long", cwd=repo)
+    notes.write_text("".join(f"line {i} of a long note\n" for i in range(401)))  # stored as a delta of the other
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "longer", cwd=repo)
+    git("gc", "-q", "--prune=now", cwd=repo)  # every object in a pack now, some as deltas
+    listing = git("verify-pack", "-v", *map(str, (repo / ".git" / "objects" / "pack").glob("*.idx")), cwd=repo)
+    deltas = {line.split()[0] for line in listing.splitlines() if len(line.split()) == 7}
+    assert deltas
     store = ObjectStore(repo / ".git")
     wrapper = Git(Runner(), repo, "laptop")
+    objects = git("rev-list", "--objects", "--all", cwd=repo).split("\n")
+    for sha in {line.split()[0] for line in objects if line}:
+        answer = cat_file(repo, sha)
+        assert store.look_up(sha) == (UNKNOWN if sha in deltas or answer[1] == "tag" else answer)
+        assert wrapper._lookup(sha) == [answer]
     for name in ["HEAD^{commit}", "HEAD:projects/alpha/memory/a.md", "refs/tags/v1^{commit}", "v1^{tree}"]:
-        assert store.look_up(name) == UNKNOWN
         assert wrapper._lookup(name) == [cat_file(repo, name)]
-    assert store.look_up("refs/heads/worktree^{commit}") == UNKNOWN  # packed-refs is read; the object is packed
-    assert store.read_ref("refs/heads/worktree") == git("rev-parse", "worktree", cwd=repo).strip()
+    assert store.read_ref("refs/heads/worktree") == git("rev-parse", "worktree", cwd=repo).strip()  # packed-refs
 
 
 def test_trees_and_commits_written_in_process_are_the_ones_git_writes(repo, monkeypatch):

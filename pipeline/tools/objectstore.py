@@ -28,6 +28,8 @@ UNPACK_LIMIT = 100  # git's transfer.unpackLimit: more objects than this are wri
 PACK_BYTES = 64 << 20  # a batch's objects wait in memory up to this much, then go out as a pack
 RECENT_BYTES = 64 << 20  # what a run wrote is kept for its own reads (the scan reads each new file) up to this
 _PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
+_KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}  # what a pack's header says; 6 and 7 are deltas
+_READ_AHEAD = 8192
 _HEX = frozenset("0123456789abcdef")
 _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
 # what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
@@ -58,7 +60,7 @@ class ObjectStore:
         self._pending_bytes = 0
         self._recent: dict[str, tuple[str, bytes]] = {}
         self._recent_bytes = 0
-        self._packed_ids: set[bytes] | None = None
+        self._packed_ids: dict[bytes, tuple[Path, int]] | None = None
 
     def _object_path(self, sha: str) -> str:
         # a plain string: this runs for every file of a first snapshot, where pathlib's parsing shows
@@ -90,19 +92,52 @@ class ObjectStore:
         finally:
             self._pending = None
 
-    def _packed(self) -> set[bytes]:
-        """Ids of the objects in the repository's packs, their indexes read once per run: a file that did not
-        change is stored already, and storing it again would cost a compression and a write."""
+    def _packed(self) -> dict[bytes, tuple[Path, int]]:
+        """id -> (pack, offset) of the objects in the repository's packs, their indexes read once per run: a file
+        that did not change is stored already, and storing it again would cost a compression and a write."""
         if self._packed_ids is None:
-            self._packed_ids = set()
+            self._packed_ids = {}
             for index in (self.git_dir / "objects" / "pack").glob("pack-*.idx"):
                 data = index.read_bytes()
                 if data[:8] != b"\377tOc" + struct.pack(">I", 2):
                     continue  # another index version: its objects are stored again, which does no harm
                 count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
-                table = data[8 + 256 * 4:8 + 256 * 4 + 20 * count]
-                self._packed_ids.update(table[i:i + 20] for i in range(0, len(table), 20))
+                ids = 8 + 256 * 4
+                offsets = ids + 24 * count  # after the ids (20 bytes each) and their crc32s (4 each)
+                large = offsets + 4 * count
+                pack = index.with_suffix(".pack")
+                for i in range(count):
+                    offset = struct.unpack_from(">I", data, offsets + 4 * i)[0]
+                    if offset & 0x80000000:  # over 2 GB: the offset is in the table of 8-byte ones
+                        offset = struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0]
+                    self._packed_ids[data[ids + 20 * i:ids + 20 * i + 20]] = (pack, offset)
         return self._packed_ids
+
+    def _read_packed(self, sha: str) -> tuple[str, bytes] | None:
+        """(type, content) of an object stored whole in a pack; None when it is not packed, or packed as a delta
+        (git reads those)."""
+        where = self._packed().get(bytes.fromhex(sha))
+        if where is None:
+            return None
+        try:
+            with open(where[0], "rb") as pack:
+                pack.seek(where[1])
+                data = pack.read(64 + _READ_AHEAD)
+                kind, size, start = _pack_header(data)
+                if kind not in _KINDS:
+                    return None  # a delta
+                inflate = zlib.decompressobj()
+                body = inflate.decompress(data[start:])
+                while not inflate.eof:
+                    more = pack.read(max(_READ_AHEAD, size - len(body)))
+                    if not more:
+                        break
+                    body += inflate.decompress(more)
+        except FileNotFoundError:
+            return None  # packed again (gc) since this run read the indexes: git finds it
+        if len(body) != size:
+            raise FatalError(f"the mirror's object {sha} is damaged: move the mirror away and run again")
+        return _KINDS[kind], body
 
     def pack_count(self) -> int:
         return len(list((self.git_dir / "objects" / "pack").glob("pack-*.idx")))
@@ -183,7 +218,8 @@ class ObjectStore:
         for sha, (kind, body) in objects.items():
             self._remember(sha, kind, body)
         if self._packed_ids is not None:
-            self._packed_ids.update(raw for raw, _, _ in located)
+            pack = folder / f"{name}.pack"
+            self._packed_ids.update((raw, (pack, where)) for raw, _, where in located)
 
     def write_dir(self, directory: Path) -> str | None:
         """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,
@@ -209,16 +245,16 @@ class ObjectStore:
         # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
         return self.write("tree", b"".join(head + b"\0" + bytes.fromhex(sha) for _, head, sha in sorted(entries)))
 
-    def read_loose(self, sha: str) -> tuple[str, bytes] | None:
-        """(type, content) of an object this run wrote or one stored loose; None when it is neither (it may be in
-        a pack)."""
+    def read(self, sha: str) -> tuple[str, bytes] | None:
+        """(type, content) of an object this run wrote, or one stored loose or whole in a pack; None when it is
+        none of these (git reads it)."""
         if sha in self._recent:
             return self._recent[sha]
         try:
             with open(self._object_path(sha), "rb") as stored:
                 raw = zlib.decompress(stored.read())
         except (FileNotFoundError, NotADirectoryError):
-            return None
+            return self._read_packed(sha)
         header, _, body = raw.partition(b"\0")
         kind, size = header.split(b" ")
         if int(size) != len(body):
@@ -239,12 +275,12 @@ class ObjectStore:
             self.read_ref(rev) if rev == "HEAD" or rev.startswith("refs/") else UNKNOWN
         if sha in (None, UNKNOWN):
             return sha
-        found = self.read_loose(sha)
+        found = self.read(sha)
         if found is None or found[0] == "tag":
             return UNKNOWN
         if peel == "tree" and found[0] == "commit":
             sha = found[1][5:45].decode()  # a commit's first line is "tree <id>"
-            if (found := self.read_loose(sha)) is None:
+            if (found := self.read(sha)) is None:
                 return UNKNOWN
         if peel is not None and found[0] != peel:
             return None
@@ -254,7 +290,7 @@ class ObjectStore:
             sha = _entry(found[1], part)
             if sha is None:
                 return None
-            if (found := self.read_loose(sha)) is None:
+            if (found := self.read(sha)) is None:
                 return UNKNOWN
         return sha, found[0], found[1]
 
@@ -320,3 +356,13 @@ def _entry(tree: bytes, name: bytes) -> str | None:
             return tree[end + 1:end + 21].hex()
         pos = end + 21
     return None
+
+
+def _pack_header(data: bytes) -> tuple[int, int, int]:
+    """A packed object's type, size and where its compressed content starts, from its first bytes."""
+    kind, size, shift, pos = (data[0] >> 4) & 7, data[0] & 0x0F, 4, 0
+    while data[pos] & 0x80:
+        pos += 1
+        size |= (data[pos] & 0x7F) << shift
+        shift += 7
+    return kind, size, pos + 1
