@@ -228,9 +228,11 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
             status.append(machine.git_status())
             inproc_nc.append(machine.in_process_tick())
     inproc_after = []
+    edit_timer = StepTimer()
     for _ in range(reps):
         machine.edit_one_percent()
-        inproc_pct.append(machine.in_process_tick())
+        with edit_timer.installed():
+            inproc_pct.append(machine.in_process_tick())
         inproc_after.append(machine.in_process_tick())
     # the sync daemon's periodic tick: its file watcher said which dirs changed (here: none), so the tick
     # skips the stat walk of every memory dir (a full walk still runs every FULL_SCAN_EVERY ticks)
@@ -245,6 +247,8 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
         "inproc_nc": med_ms(inproc_nc), "inproc_pct": med_ms(inproc_pct), "status": med_ms(status),
         "actions": {s: med_ms(v) for s, v in timer.actions.items()},
         "bodies": {s: med_ms(v) for s, v in timer.bodies.items()},
+        "edit_actions": {s: med_ms(v) for s, v in edit_timer.actions.items()},
+        "edit_bodies": {s: med_ms(v) for s, v in edit_timer.bodies.items()},
         "whole_after": med_ms(whole_after), "inproc_after": med_ms(inproc_after), "daemon_nc": med_ms(daemon_nc),
     }
 
@@ -286,15 +290,16 @@ def print_table(results: list[dict], reps: int, warmup: int) -> None:
         print(f"\nTarget: {label} at {last['size']} within 3x of git status: "
               f"{value / last['status']:.1f}x -> {verdict}")
 
-    print("\nIn-process no-change tick, where the time goes (median ms; action = doit action incl. "
-          "load_context/lock/check_remote, body = the step's run()):\n")
-    steps = list(dict.fromkeys(s for r in results for s in r["actions"]))
-    print("| size | " + " | ".join(f"{s} action / body" for s in steps) + " | doit+rest | total |")
-    print("|---|" + "---:|" * (len(steps) + 2))
-    for r in results:
-        cells = [f"{r['actions'].get(s, 0):.0f} / {r['bodies'].get(s, 0):.0f}" for s in steps]
-        rest = r["inproc_nc"] - sum(r["actions"].values())
-        print(f"| {r['size']} | " + " | ".join(cells) + f" | {rest:.0f} | {r['inproc_nc']:.0f} |")
+    for label, prefix, total in (("no-change", "", "inproc_nc"), ("1% edit", "edit_", "inproc_pct")):
+        print(f"\nIn-process {label} tick, where the time goes (median ms; action = doit action incl. "
+              "load_context/lock/check_remote, body = the step's run()):\n")
+        steps = list(dict.fromkeys(s for r in results for s in r[f"{prefix}actions"]))
+        print("| size | " + " | ".join(f"{s} action / body" for s in steps) + " | doit+rest | total |")
+        print("|---|" + "---:|" * (len(steps) + 2))
+        for r in results:
+            cells = [f"{r[f'{prefix}actions'].get(s, 0):.0f} / {r[f'{prefix}bodies'].get(s, 0):.0f}" for s in steps]
+            rest = r[total] - sum(r[f"{prefix}actions"].values())
+            print(f"| {r['size']} | " + " | ".join(cells) + f" | {rest:.0f} | {r[total]:.0f} |")
 
 
 BEFORE_AFTER = (("seed", "first tick (seed), whole command"), ("whole_nc", "whole no-change"),
