@@ -106,11 +106,10 @@ class ObjectStore:
                 offsets = ids + 24 * count  # after the ids (20 bytes each) and their crc32s (4 each)
                 large = offsets + 4 * count
                 pack = index.with_suffix(".pack")
-                for i in range(count):
-                    offset = struct.unpack_from(">I", data, offsets + 4 * i)[0]
-                    if offset & 0x80000000:  # over 2 GB: the offset is in the table of 8-byte ones
-                        offset = struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0]
-                    self._packed_ids[data[ids + 20 * i:ids + 20 * i + 20]] = (pack, offset)
+                found = [(pack, offset) if not offset & 0x80000000 else  # else over 2 GB: in the 8-byte table
+                         (pack, struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0])
+                         for offset in struct.unpack_from(f">{count}I", data, offsets)]
+                self._packed_ids.update(zip((data[at:at + 20] for at in range(ids, ids + 20 * count, 20)), found))
         return self._packed_ids
 
     def _read_packed(self, sha: str) -> tuple[str, bytes] | None:
