@@ -39,18 +39,21 @@ def test_snapshots_work_with_an_old_rsync_on_path(make_machine, origin, tmp_path
     (bin_dir / "rsync").write_text(OLD_RSYNC.format(calls=calls, real=shutil.which("rsync")))
     (bin_dir / "rsync").chmod(0o755)
     laptop = make_machine("laptop", "authority", PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    # more changed dirs than a tick copies without rsync, so each tick would use it if it could
-    others = [f"app{n}" for n in range(COPY_HERE_DIRS)]
-    for name in ["finops", *others]:
+    # each tick brings more dirs new to the mirror than a tick copies without rsync: it would use it if it could
+    first = [f"app{n}" for n in range(COPY_HERE_DIRS)]
+    for name in ["finops", *first]:
         laptop.project(name)
         laptop.write(name, "MEMORY.md", "v1\n")
     laptop.write("finops", "notes/deploy.md", "deploy on fridays\n")
     laptop.tick()
-    for name in ["finops", *others]:
+    second = [f"more{n}" for n in range(COPY_HERE_DIRS + 1)]
+    for name in second:
+        laptop.project(name)
+    for name in ["finops", *first, *second]:
         laptop.write(name, "MEMORY.md", "v2\n")
     laptop.tick()
     files = main_files(origin)
     assert {path: text for path, text in files.items() if "/finops/" in path} == {
         "by-project/finops/memory/MEMORY.md": "v2\n", "by-project/finops/memory/notes/deploy.md": "deploy on fridays\n"}
-    assert len(files) == 2 + len(others)
+    assert len(files) == 2 + len(first) + len(second) and set(files.values()) == {"v2\n", "deploy on fridays\n"}
     assert calls.read_text().splitlines() == ["--version", "--version"]  # once per tick's process, nothing else
