@@ -1,4 +1,6 @@
-"""The git wrapper: one small function per git call, all through the Runner."""
+"""The git wrapper: one small function per git call, all through the Runner, except the objects and refs a tick
+writes and reads, which objectstore.py handles in process in git's own formats (a command each would cost more
+than the work)."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +13,8 @@ from pipeline.errors import FatalError
 from pipeline.tools import catfile
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore, commit_body, object_id
 from pipeline.tools.run import CalledProcessError, Result, Runner, Session
+
+log = logging.getLogger("memory_mirror.cmd")
 
 # GIT_* variables that say how to reach a remote, not what to commit: a user's ssh or proxy setup keeps working.
 _KEPT_GIT_VARS = frozenset(
@@ -30,7 +34,6 @@ OUR_TERMS = (
 MIRROR_ATTRIBUTES = "* -text -filter -ident -eol -working-tree-encoding\n"
 ZERO_SHA = "0" * 40
 GC_AUTO_PACK_LIMIT = 50  # git's gc.autoPackLimit
-log = logging.getLogger("memory_mirror.cmd")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
