@@ -89,7 +89,8 @@ def test_trees_and_commits_written_in_process_are_the_ones_git_writes(repo, monk
            TreeEntry("100644", "blob", blob, b"a-b")]
     made = wrapper.mktrees([top])[0]
     by_git = subprocess.run(["git", "mktree", "-z"], cwd=repo, capture_output=True, check=True,
-                            input=b"".join(e.line() + b"\0" for e in top)).stdout.decode().strip()
+                            input=b"".join(f"{e.mode} {e.kind} {e.sha}\t".encode() + e.path + b"\0"
+                                          for e in top)).stdout.decode().strip()
     assert made == by_git
     parent = git("rev-parse", "HEAD", cwd=repo).strip()
     monkeypatch.setenv("TZ", "Asia/Kolkata")  # +0530: a half-hour offset written as git writes it

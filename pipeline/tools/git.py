@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.errors import FatalError
 from pipeline.tools import catfile
-from pipeline.tools.objectstore import UNKNOWN, ObjectStore, commit_body, object_id
+from pipeline.tools.objectstore import UNKNOWN, ObjectStore, commit_body, object_id, tree_content
 from pipeline.tools.run import CalledProcessError, Result, Runner, Session
 
 log = logging.getLogger("memory_mirror.cmd")
@@ -62,15 +62,10 @@ class TreeEntry:
     sha: str
     path: bytes
 
-    def line(self) -> bytes:
-        return f"{self.mode} {self.kind} {self.sha}\t".encode() + self.path
-
 
 def tree_body(entries: list[TreeEntry]) -> bytes:
     """A tree object's content as git writes it."""
-    # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
-    ordered = sorted(entries, key=lambda e: e.path + b"/" if e.kind == "tree" else e.path)
-    return b"".join(e.mode.lstrip("0").encode() + b" " + e.path + b"\0" + bytes.fromhex(e.sha) for e in ordered)
+    return tree_content((e.mode, e.path, e.kind == "tree", e.sha) for e in entries)
 
 
 def tree_id(entries: list[TreeEntry]) -> str:
@@ -260,10 +255,6 @@ class Git:
 
     def tree_of(self, commit: str) -> str:
         return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
-
-    def add_all(self, *paths: str) -> None:
-        # -f: a .gitignore that a memory dir holds must not hide memory from the snapshot
-        self._git("add", "-A", "-f", "--", *paths, mutating=True)
 
     def write_dirs(self, directories: list[Path]) -> list[str | None]:
         """The tree of each directory with its files stored, as `git add -A -f` of it would make it (None: it

@@ -19,8 +19,10 @@ import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterable
 
 from pipeline.errors import FatalError
+from pipeline.tools import catfile
 
 # git's own default for loose objects (core.looseCompression): fast, and these objects are small
 _LEVEL = 1
@@ -40,6 +42,14 @@ def object_id(kind: str, body: bytes) -> str:
     return hashlib.sha1(b"%s %d\0" % (kind.encode(), len(body)) + body).hexdigest()
 
 
+def tree_content(entries: Iterable[tuple[str, bytes, bool, str]]) -> bytes:
+    """A tree object's content as git writes it, from (mode, name, is it a tree, id) of each entry."""
+    # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
+    ordered = sorted(entries, key=lambda entry: entry[1] + b"/" if entry[2] else entry[1])
+    return b"".join(mode.lstrip("0").encode() + b" " + name + b"\0" + bytes.fromhex(sha)
+                    for mode, name, _, sha in ordered)
+
+
 def commit_body(tree: str, parents: list[str], message: str, identity: str, when: float | None = None) -> bytes:
     """A commit object's content as `git commit-tree -m` writes it; `identity` is "Name <email>"."""
     now = time.time() if when is None else when
@@ -56,6 +66,7 @@ class ObjectStore:
     def __init__(self, git_dir: Path):
         self.git_dir = Path(git_dir)
         self._objects = os.fspath(self.git_dir / "objects")
+        self._packs = self.git_dir / "objects" / "pack"
         self._pending: dict[str, tuple[str, bytes]] | None = None  # a batch's objects, not written yet
         self._pending_bytes = 0
         self._recent: dict[str, tuple[str, bytes]] = {}
@@ -97,7 +108,7 @@ class ObjectStore:
         that did not change is stored already, and storing it again would cost a compression and a write."""
         if self._packed_ids is None:
             self._packed_ids = {}
-            for index in (self.git_dir / "objects" / "pack").glob("pack-*.idx"):
+            for index in self._packs.glob("pack-*.idx"):
                 data = index.read_bytes()
                 if data[:8] != b"\377tOc" + struct.pack(">I", 2):
                     continue  # another index version: its objects are stored again, which does no harm
@@ -139,7 +150,7 @@ class ObjectStore:
         return _KINDS[kind], body
 
     def pack_count(self) -> int:
-        return len(list((self.git_dir / "objects" / "pack").glob("pack-*.idx")))
+        return len(list(self._packs.glob("pack-*.idx")))
 
     def forget(self) -> None:
         """Drop what this run learned from memory (the next run reads the disk)."""
@@ -163,11 +174,7 @@ class ObjectStore:
     def _write_loose(self, sha: str, kind: str, body: bytes) -> None:
         path = Path(self._object_path(sha))
         path.parent.mkdir(exist_ok=True)
-        temporary = path.parent / f"tmp_obj_{os.getpid()}_{sha[2:12]}"
-        with open(temporary, "wb") as out:
-            out.write(zlib.compress(b"%s %d\0" % (kind.encode(), len(body)) + body, _LEVEL))
-        os.chmod(temporary, 0o444)
-        os.replace(temporary, path)
+        _store(path, zlib.compress(b"%s %d\0" % (kind.encode(), len(body)) + body, _LEVEL))
         self._remember(sha, kind, body)
 
     def _write_pack(self, objects: dict[str, tuple[str, bytes]]) -> None:
@@ -206,18 +213,13 @@ class ObjectStore:
                           *(raw for raw, _, _ in located), *(struct.pack(">I", crc) for _, crc, _ in located),
                           *(struct.pack(">I", where) for _, _, where in located), checksum])
         index += hashlib.sha1(index).digest()
-        folder = self.git_dir / "objects" / "pack"
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"pack-{checksum.hex()}"
-        for suffix, data in ((".pack", b"".join(chunks) + checksum), (".idx", index)):
-            temporary = folder / f"tmp_{name}{suffix}_{os.getpid()}"
-            temporary.write_bytes(data)
-            os.chmod(temporary, 0o444)
-            os.replace(temporary, folder / f"{name}{suffix}")
+        self._packs.mkdir(parents=True, exist_ok=True)
+        pack = self._packs / f"pack-{checksum.hex()}.pack"
+        _store(pack, b"".join(chunks) + checksum)
+        _store(pack.with_suffix(".idx"), index)
         for sha, (kind, body) in objects.items():
             self._remember(sha, kind, body)
         if self._packed_ids is not None:
-            pack = folder / f"{name}.pack"
             self._packed_ids.update((raw, (pack, where)) for raw, _, where in located)
 
     def write_dir(self, directory: Path) -> str | None:
@@ -231,18 +233,14 @@ class ObjectStore:
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):
                     if (tree := self.write_dir(Path(os.fsdecode(entry.path)))) is not None:
-                        entries.append((entry.name + b"/", b"40000 " + entry.name, tree))
+                        entries.append(("40000", entry.name, True, tree))
                 elif stat.S_ISLNK(info.st_mode):
-                    entries.append((entry.name, b"120000 " + entry.name, self.write("blob", os.readlink(entry.path))))
+                    entries.append(("120000", entry.name, False, self.write("blob", os.readlink(entry.path))))
                 elif stat.S_ISREG(info.st_mode):
                     with open(entry.path, "rb") as file:
                         blob = self.write("blob", file.read())
-                    mode = b"100755 " if info.st_mode & stat.S_IXUSR else b"100644 "
-                    entries.append((entry.name, mode + entry.name, blob))
-        if not entries:
-            return None
-        # git orders a tree's entries by name, a subtree's name read as if it ended in "/"
-        return self.write("tree", b"".join(head + b"\0" + bytes.fromhex(sha) for _, head, sha in sorted(entries)))
+                    entries.append(("100755" if info.st_mode & stat.S_IXUSR else "100644", entry.name, False, blob))
+        return self.write("tree", tree_content(entries)) if entries else None
 
     def read(self, sha: str) -> tuple[str, bytes] | None:
         """(type, content) of an object this run wrote, or one stored loose or whole in a pack; None when it is
@@ -286,7 +284,7 @@ class ObjectStore:
         for part in path.encode("utf-8", "surrogateescape").split(b"/") if path else ():
             if found[0] != "tree":
                 return None
-            sha = _entry(found[1], part)
+            sha = next((sha for _, _, sha, name in catfile.parse_tree(found[1]) if name == part), None)
             if sha is None:
                 return None
             if (found := self.read(sha)) is None:
@@ -345,16 +343,13 @@ class ObjectStore:
                 lock.unlink(missing_ok=True)
 
 
-def _entry(tree: bytes, name: bytes) -> str | None:
-    """The id of the entry `name` in a raw tree object."""
-    pos = 0
-    while pos < len(tree):
-        space = tree.index(b" ", pos)
-        end = tree.index(b"\0", space)
-        if tree[space + 1:end] == name:
-            return tree[end + 1:end + 21].hex()
-        pos = end + 21
-    return None
+def _store(path: Path, data: bytes) -> None:
+    """`data` as the read-only file `path`, as git stores objects and packs: written beside it, then renamed
+    over it, so a reader sees the whole file or none."""
+    temporary = path.with_name(f"tmp_{path.name}_{os.getpid()}")
+    temporary.write_bytes(data)
+    os.chmod(temporary, 0o444)
+    os.replace(temporary, path)
 
 
 def _pack_header(data: bytes) -> tuple[int, int, int]:
