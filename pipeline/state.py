@@ -49,7 +49,9 @@ class State:
         if self.dry_run:
             self._dry[name] = value
             return
-        data = json.dumps(value, indent=1, sort_keys=True).encode()
+        # one line: json's C encoder writes that several times faster than an indented file, which takes the
+        # pure-Python one (the record of every project dir's tree is rewritten at each change)
+        data = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
         try:
             if self.path(name).read_bytes() == data:
                 return  # a tick that learned nothing new rewrites (and fsyncs) nothing

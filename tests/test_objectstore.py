@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import git
 from pipeline.errors import FatalError
-from pipeline.tools import catfile
+from pipeline.tools import catfile, objectstore
 from pipeline.tools.git import EMPTY_TREE, Change, Git, TreeEntry
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore
 from pipeline.tools.run import Runner
@@ -246,3 +246,32 @@ def test_what_a_pack_holds_already_is_not_stored_again(repo):
         again.write_dir(repo / "projects")
     assert len(list((repo / ".git" / "objects" / "pack").glob("*.idx"))) == 1  # the few new objects went loose
     assert cat_file(repo, git("hash-object", str(folder / "note-000.md"), cwd=repo).strip())[2] == b"changed\n"
+
+
+def _older_than_racy(*files):
+    """Wait until the files' last change is old enough to be remembered by its stat."""
+    newest = max(os.stat(file).st_ctime_ns for file in files)
+    time.sleep(max(0.0, (newest + objectstore.RACY_NS - time.time_ns()) / 1e9) + 0.1)
+
+
+def test_a_file_rewritten_to_its_old_size_and_time_is_read_again(repo):
+    note = repo / "projects" / "alpha" / "memory" / "a.md"
+    _older_than_racy(note)
+    ObjectStore(repo / ".git").write_dir(repo / "projects")  # remembers a.md by its stat
+    before = os.stat(note)
+    note.write_text("ALPHA\n")  # same size
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))  # same times, as a restore or an editor may leave
+    tree = ObjectStore(repo / ".git").write_dir(repo / "projects")
+    git("add", "-A", "-f", cwd=repo)
+    assert tree == git("rev-parse", f"{git('write-tree', cwd=repo).strip()}:projects", cwd=repo).strip()
+
+
+def test_a_file_remembered_from_a_mirror_moved_away_is_stored_in_the_new_one(repo, tmp_path):
+    note = repo / "projects" / "alpha" / "memory" / "a.md"
+    _older_than_racy(note, repo / "projects" / "alpha" / "memory" / "MEMORY.md")
+    ObjectStore(repo / ".git").write_dir(repo / "projects")
+    (repo / ".git").rename(tmp_path / "old-git")
+    git("init", "-q", str(repo))
+    tree = ObjectStore(repo / ".git").write_dir(repo / "projects")
+    assert cat_file(repo, f"{tree}:alpha/memory/a.md")[2] == b"alpha\n"
+    subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=repo, check=True, capture_output=True)

@@ -18,7 +18,7 @@ from pipeline.join import join_new_dirs
 from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.scan import fingerprint, memory_files
+from pipeline.scan import fingerprint, listing, memory_files
 from pipeline.sync_rules import reconcile_copies
 from pipeline.tools import rsync
 
@@ -72,11 +72,12 @@ def reconcile_fan_out(ctx: Context, local: LocalKey) -> int:
     return writes
 
 
-def _ignored(ctx: Context, sources: dict[str, LocalKey], dirs: list[str]) -> dict[str, list[str]]:
+def _ignored(ctx: Context, sources: dict[str, LocalKey], listings: dict[str, dict],
+             dirs: list[str]) -> dict[str, list[str]]:
     """Per project dir, the files of its memory that the user's mirrorignore keeps off the mirror."""
     if not ctx.ignore:
         return {}
-    return {name: [rel for rel, _ in memory_files(_memory(ctx, sources, name))
+    return {name: [rel for rel in listings.get(name) or listing(_memory(ctx, sources, name))
                    if ctx.ignore.ignores(sources[name].key, rel)] for name in dirs}
 
 
@@ -84,14 +85,16 @@ def _memory(ctx: Context, sources: dict[str, LocalKey], name: str) -> Path:
     return memory_dir(ctx, sources[name].primary)
 
 
-def _copy(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str]) -> list[str]:
-    """Copy the memory of `dirs`; a dir whose memory is gone loses its copy in the work tree."""
+def _copy(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str],
+          listings: dict[str, dict]) -> list[str]:
+    """Copy the memory of `dirs` (`listings`: each one's listing, taken just before); a dir whose memory is gone
+    loses its copy in the work tree."""
     present = [name for name in dirs if _memory(ctx, sources, name).is_dir()]
     gone = [name for name in dirs if name not in present and (target / name).exists()]
     if not ctx.dry_run:
         for name in gone:
             shutil.rmtree(target / name)
-    excluded = _ignored(ctx, sources, present)
+    excluded = _ignored(ctx, sources, listings, present)
     # Claude's project dirs share one parent and go in one rsync; a subagent's memory lives elsewhere
     projects = [name for name in present if sources[name].primary.memory is None]
     others = {name: _memory(ctx, sources, name) for name in present if name not in projects}
@@ -102,12 +105,12 @@ def _copy(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[s
     elif projects:
         others.update({name: _memory(ctx, sources, name) for name in projects})
     if others and not ctx.dry_run:
-        copied += localcopy.mirror_tree(others, target, excluded)
+        copied += localcopy.mirror_tree(others, target, excluded, listings)
     return copied
 
 
 def _copy_whole(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: list[str],
-                fingerprints: dict[str, str]) -> tuple[list[str], list[str]]:
+                fingerprints: dict[str, str], listings: dict[str, dict]) -> tuple[list[str], list[str]]:
     """Copy `dirs`, and again each one whose memory changed while it was copied: such a copy may hold a file
     cut off or mixed from two versions. Returns what was copied and the dirs still changing after the last try,
     which are put back as last committed and left to the next tick."""
@@ -115,11 +118,12 @@ def _copy_whole(ctx: Context, sources: dict[str, LocalKey], target: Path, dirs: 
     todo = dirs
     for _ in range(COPY_ATTEMPTS):
         try:
-            copied += _copy(ctx, sources, target, todo)
+            copied += _copy(ctx, sources, target, todo, listings)
             failed = None
         except rsync.PartialCopy as exc:
             failed = exc
-        after = {name: fingerprint(_memory(ctx, sources, name)) for name in todo}
+        listings.update((name, listing(_memory(ctx, sources, name))) for name in todo)
+        after = {name: fingerprint(listings[name]) for name in todo}
         moving = [name for name in todo if after[name] != fingerprints[name]]
         fingerprints.update(after)
         if failed is None:
@@ -150,25 +154,30 @@ def run(ctx: Context) -> None:
                 reconcile_fan_out(ctx, local)
     # the first dir of each key stands for it; the others were just made to agree with it
     previous = ctx.state.read("scan", {})
-    fingerprints = {}
+    fingerprints, listings = {}, {}
     sources = {local.primary.encoded: local for local in keys.values()}
     for local in keys.values():
         name = local.primary.encoded
         # a watcher that saw which dirs changed spares the walk of all the others
         known = ctx.changed_dirs is not None and name not in ctx.changed_dirs and name in previous
-        fingerprints[name] = previous[name] if known else fingerprint(memory_dir(ctx, local.primary))
+        if known:
+            fingerprints[name] = previous[name]
+        else:
+            listings[name] = listing(memory_dir(ctx, local.primary))
+            fingerprints[name] = fingerprint(listings[name])
     changed = sorted(name for name, print_ in fingerprints.items() if previous.get(name) != print_)
+    listings = {name: listings[name] for name in changed if name in listings}
     stale = sorted(p.name for p in target.iterdir() if p.name not in fingerprints) if target.is_dir() else []
     if ctx.dry_run:
         if changed:
-            _copy(ctx, sources, target, changed)
+            _copy(ctx, sources, target, changed, listings)
             ctx.state.write("worktree", {"dirty": True, "dirs": changed + stale})
         ctx.say(f"snapshot: would copy {len(changed)} changed project dirs into {target}")
         return
     copied = []
     if changed:
         target.mkdir(parents=True, exist_ok=True)
-        copied, unsettled = _copy_whole(ctx, sources, target, changed, fingerprints)
+        copied, unsettled = _copy_whole(ctx, sources, target, changed, fingerprints, listings)
         crash_point("snapshot:mid")
         for name in unsettled:
             # not remembered at all, so the next run walks it and copies it again even if no watcher names it

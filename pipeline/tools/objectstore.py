@@ -34,6 +34,16 @@ _KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}  # what a pack's header s
 _READ_AHEAD = 8192
 _HEX = frozenset("0123456789abcdef")
 _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
+# A pack and its index never change once written (their names are their checksum): this process reads an index
+# again only when the file at its path is another one.
+_INDEXES: dict[Path, tuple[tuple[int, int, int], dict[bytes, tuple[Path, int]]]] = {}
+# The blob this process stored from each file, by path, with the file's stat then. A file whose stat still matches
+# holds what was stored: every write moves a file's change time, and nothing can set it back. A file changed less
+# than RACY_NS before it was read is not remembered, as git treats its "racy" index entries: a second write within
+# the file system's clock granularity (or a clock a little apart, on a network file system) could leave it as it was.
+_STORED_FILES: dict[bytes, tuple[tuple[int, ...], str]] = {}
+RACY_NS = 2_000_000_000
+STORED_FILES_LIMIT = 200_000  # past this many, what is remembered starts over rather than grow with every file seen
 # what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
 UNKNOWN = "unknown"
 
@@ -80,8 +90,7 @@ class ObjectStore:
     def write(self, kind: str, body: bytes) -> str:
         """Store an object (nothing to do when it is there already); returns its id."""
         sha = object_id(kind, body)
-        if sha in self._recent or (self._pending is not None and sha in self._pending) or \
-                os.path.exists(self._object_path(sha)) or bytes.fromhex(sha) in self._packed():
+        if self._has(sha):
             return sha
         if self._pending is None:
             self._write_loose(sha, kind, body)
@@ -104,23 +113,23 @@ class ObjectStore:
             self._pending = None
 
     def _packed(self) -> dict[bytes, tuple[Path, int]]:
-        """id -> (pack, offset) of the objects in the repository's packs, their indexes read once per run: a file
-        that did not change is stored already, and storing it again would cost a compression and a write."""
+        """id -> (pack, offset) of the objects in the repository's packs: a file that did not change is stored
+        already, and storing it again would cost a compression and a write. Each run lists the packs again."""
         if self._packed_ids is None:
             self._packed_ids = {}
-            for index in self._packs.glob("pack-*.idx"):
-                data = index.read_bytes()
-                if data[:8] != b"\377tOc" + struct.pack(">I", 2):
-                    continue  # another index version: its objects are stored again, which does no harm
-                count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
-                ids = 8 + 256 * 4
-                offsets = ids + 24 * count  # after the ids (20 bytes each) and their crc32s (4 each)
-                large = offsets + 4 * count
-                pack = index.with_suffix(".pack")
-                found = [(pack, offset) if not offset & 0x80000000 else  # else over 2 GB: in the 8-byte table
-                         (pack, struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0])
-                         for offset in struct.unpack_from(f">{count}I", data, offsets)]
-                self._packed_ids.update(zip((data[at:at + 20] for at in range(ids, ids + 20 * count, 20)), found))
+            listed = set(self._packs.glob("pack-*.idx"))
+            for gone in [index for index in _INDEXES if index.parent == self._packs and index not in listed]:
+                del _INDEXES[gone]
+            for index in listed:
+                try:
+                    info = index.stat()
+                except FileNotFoundError:
+                    continue  # packed again by a gc since the listing
+                signature = (info.st_size, info.st_ino, info.st_mtime_ns)
+                known = _INDEXES.get(index)
+                if known is None or known[0] != signature:
+                    known = _INDEXES[index] = (signature, _read_index(index))
+                self._packed_ids.update(known[1])
         return self._packed_ids
 
     def _read_packed(self, sha: str) -> tuple[str, bytes] | None:
@@ -237,10 +246,27 @@ class ObjectStore:
                 elif stat.S_ISLNK(info.st_mode):
                     entries.append(("120000", entry.name, False, self.write("blob", os.readlink(entry.path))))
                 elif stat.S_ISREG(info.st_mode):
-                    with open(entry.path, "rb") as file:
-                        blob = self.write("blob", file.read())
+                    blob = self._write_file(entry.path, info)
                     entries.append(("100755" if info.st_mode & stat.S_IXUSR else "100644", entry.name, False, blob))
         return self.write("tree", tree_content(entries)) if entries else None
+
+    def _write_file(self, path: bytes, info: os.stat_result) -> str:
+        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_mode)
+        known = _STORED_FILES.get(path)
+        if known is not None and known[0] == signature and self._has(known[1]):
+            return known[1]
+        started = time.time_ns()
+        with open(path, "rb") as file:
+            blob = self.write("blob", file.read())
+        if info.st_ctime_ns < started - RACY_NS:
+            if len(_STORED_FILES) >= STORED_FILES_LIMIT:
+                _STORED_FILES.clear()
+            _STORED_FILES[path] = (signature, blob)
+        return blob
+
+    def _has(self, sha: str) -> bool:
+        return sha in self._recent or (self._pending is not None and sha in self._pending) or \
+            bytes.fromhex(sha) in self._packed() or os.path.exists(self._object_path(sha))
 
     def read(self, sha: str) -> tuple[str, bytes] | None:
         """(type, content) of an object this run wrote, or one stored loose or whole in a pack; None when it is
@@ -350,6 +376,23 @@ def _store(path: Path, data: bytes) -> None:
     temporary.write_bytes(data)
     os.chmod(temporary, 0o444)
     os.replace(temporary, path)
+
+
+def _read_index(index: Path) -> dict[bytes, tuple[Path, int]]:
+    """id -> (pack, offset) of the objects a pack's index lists (version 2; another version lists none, and its
+    objects are stored again, which does no harm)."""
+    data = index.read_bytes()
+    if data[:8] != b"\377tOc" + struct.pack(">I", 2):
+        return {}
+    count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
+    ids = 8 + 256 * 4
+    offsets = ids + 24 * count  # after the ids (20 bytes each) and their crc32s (4 each)
+    large = offsets + 4 * count
+    pack = index.with_suffix(".pack")
+    found = [(pack, offset) if not offset & 0x80000000 else  # else over 2 GB: in the 8-byte table
+             (pack, struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0])
+             for offset in struct.unpack_from(f">{count}I", data, offsets)]
+    return dict(zip((data[at:at + 20] for at in range(ids, ids + 20 * count, 20)), found))
 
 
 def _pack_header(data: bytes) -> tuple[int, int, int]:
