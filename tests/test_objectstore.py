@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import git
 from pipeline.errors import FatalError
-from pipeline.tools import catfile, objectstore
+from pipeline.tools import catfile
 from pipeline.tools.git import EMPTY_TREE, Change, Git, TreeEntry
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore
 from pipeline.tools.run import Runner
@@ -226,7 +226,7 @@ def test_packs_of_many_large_changes_are_joined_as_git_joins_them(repo):
     for round_ in range(55):
         for i in range(110):
             (folder / f"note-{i:03}.md").write_text(f"round {round_} note {i}\n")
-        trees += wrapper.write_dirs([repo / "projects"])
+        trees += wrapper.write_dirs([repo / "projects"])[0]
     packs = list((repo / ".git" / "objects" / "pack").glob("*.idx"))
     assert 0 < len(packs) <= 51
     assert all(cat_file(repo, tree)[1] == "tree" for tree in trees)  # nothing lost in the joining
@@ -248,30 +248,44 @@ def test_what_a_pack_holds_already_is_not_stored_again(repo):
     assert cat_file(repo, git("hash-object", str(folder / "note-000.md"), cwd=repo).strip())[2] == b"changed\n"
 
 
-def _older_than_racy(*files):
-    """Wait until the files' last change is old enough to be remembered by its stat."""
-    newest = max(os.stat(file).st_ctime_ns for file in files)
-    time.sleep(max(0.0, (newest + objectstore.RACY_NS - time.time_ns()) / 1e9) + 0.1)
+def _tree_git_adds(repo) -> str:
+    git("add", "-A", "-f", cwd=repo)
+    return git("rev-parse", f"{git('write-tree', cwd=repo).strip()}:projects", cwd=repo).strip()
 
 
-def test_a_file_rewritten_to_its_old_size_and_time_is_read_again(repo):
+def test_a_file_rewritten_after_a_reading_is_read_again_even_with_its_old_size_and_times(repo):
     note = repo / "projects" / "alpha" / "memory" / "a.md"
-    _older_than_racy(note)
-    ObjectStore(repo / ".git").write_dir(repo / "projects")  # remembers a.md by its stat
+    store = ObjectStore(repo / ".git")
+    read_at = store.clock_now()
+    first = store.write_dir(repo / "projects")
     before = os.stat(note)
     note.write_text("ALPHA\n")  # same size
     os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))  # same times, as a restore or an editor may leave
-    tree = ObjectStore(repo / ".git").write_dir(repo / "projects")
-    git("add", "-A", "-f", cwd=repo)
-    assert tree == git("rev-parse", f"{git('write-tree', cwd=repo).strip()}:projects", cwd=repo).strip()
+    assert ObjectStore(repo / ".git").write_dir(repo / "projects", first, read_at) == _tree_git_adds(repo)
 
 
-def test_a_file_remembered_from_a_mirror_moved_away_is_stored_in_the_new_one(repo, tmp_path):
-    note = repo / "projects" / "alpha" / "memory" / "a.md"
-    _older_than_racy(note, repo / "projects" / "alpha" / "memory" / "MEMORY.md")
-    ObjectStore(repo / ".git").write_dir(repo / "projects")
+def test_files_unchanged_since_a_reading_are_taken_from_its_tree_unread(repo, tmp_path):
+    store = ObjectStore(repo / ".git")
+    other = tmp_path / "other"  # the same names with other content: what an earlier reading of them found
+    (other / "alpha" / "memory").mkdir(parents=True)
+    (other / "alpha" / "memory" / "MEMORY.md").write_text("- [a](a.md)\n")
+    (other / "alpha" / "memory" / "a.md").write_text("as it was read\n")
+    earlier = store.write_dir(other)
+    time.sleep(0.05)
+    read_at = store.clock_now()  # after the files' last change: that reading saw them as they are
+    tree = store.write_dir(repo / "projects", earlier, read_at)
+    assert cat_file(repo, f"{tree}:alpha/memory/a.md")[2] == b"as it was read\n"
+    (repo / "projects" / "alpha" / "memory" / "b.md").write_text("new\n")
+    tree = store.write_dir(repo / "projects", earlier, read_at)
+    assert cat_file(repo, f"{tree}:alpha/memory/b.md")[2] == b"new\n"  # a file the reading did not see is read
+
+
+def test_a_tree_from_a_mirror_moved_away_is_not_trusted_for_the_new_one(repo, tmp_path):
+    store = ObjectStore(repo / ".git")
+    read_at = store.clock_now()
+    first = store.write_dir(repo / "projects")
     (repo / ".git").rename(tmp_path / "old-git")
     git("init", "-q", str(repo))
-    tree = ObjectStore(repo / ".git").write_dir(repo / "projects")
+    tree = ObjectStore(repo / ".git").write_dir(repo / "projects", first, read_at)
     assert cat_file(repo, f"{tree}:alpha/memory/a.md")[2] == b"alpha\n"
     subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=repo, check=True, capture_output=True)

@@ -177,21 +177,27 @@ def _folded(ctx: Context, keys: dict[str, LocalKey], base: str | None) -> list[s
     return folded
 
 
-def local_subtrees(ctx: Context, previous: dict, copied: dict) -> dict[str, str]:
+def local_subtrees(ctx: Context, previous: dict, copied: dict) -> tuple[dict[str, str], dict[str, int]]:
     """project dir -> the tree of its memory in the work tree: the last snapshot's, with each dir the snapshot step
-    copied since (`copied`: its record) written again; every dir, when the last snapshot's are not known."""
+    copied since (`copied`: its record) written again; every dir, when the last snapshot's are not known. And when
+    each dir's tree was read: its files unchanged since are not read again the next time."""
     target = worktree(ctx)
-    subtrees = previous.get("subtrees")
+    subtrees, read_at = previous.get("subtrees"), previous.get("read_at") or {}
     if subtrees is None or (copied.get("dirty") and copied.get("dirs") is None):
         subtrees, dirs = {}, sorted(p.name for p in target.iterdir()) if target.is_dir() else []
     else:
         subtrees, dirs = dict(subtrees), copied.get("dirs") or []
+    read_at = {name: when for name, when in read_at.items() if name in subtrees}
     present = [name for name in dirs if (target / name).is_dir()]
-    trees = ctx.git.write_dirs([target / name for name in present])
+    earlier = {target / name: (subtrees[name], read_at[name]) for name in present if name in read_at}
+    trees, now = ctx.git.write_dirs([target / name for name in present], earlier)
     for name in dirs:
         subtrees.pop(name, None)
-    subtrees.update((name, tree) for name, tree in zip(present, trees) if tree is not None)
-    return subtrees
+        read_at.pop(name, None)
+    for name, tree in zip(present, trees):
+        if tree is not None:
+            subtrees[name], read_at[name] = tree, now
+    return subtrees, read_at
 
 
 def run(ctx: Context) -> None:
@@ -206,7 +212,7 @@ def run(ctx: Context) -> None:
     if not copied.get("dirty") and unchanged and previous.get("commit"):
         ctx.say("commit: nothing changed")
         return
-    subtrees = local_subtrees(ctx, previous, copied)
+    subtrees, read_at = local_subtrees(ctx, previous, copied)
     if ctx.dry_run:
         git.mktrees([[]])
         git.commit_tree("<tree>", f"memory snapshot of {ctx.settings.hostname}", [base] if base else [])
@@ -230,6 +236,6 @@ def run(ctx: Context) -> None:
     if tree != previous.get("tree") and ctx.state.read("pusher", {}).get("kind") == "gitfoam":
         live_tree.show(ctx, tree)  # gitfoam publishes it within its next poll
     ctx.state.write("snapshot", {"commit": snapshot, "tree": tree, "base": base, "keys": fingerprint,
-                                 "merged": sorted(merged), "subtrees": subtrees})
+                                 "merged": sorted(merged), "subtrees": subtrees, "read_at": read_at})
     ctx.state.write("worktree", {"dirty": False})
     ctx.say(f"commit: {snapshot[:12]} on {ctx.settings.host_branch}" + (" (same as main)" if snapshot == base else ""))

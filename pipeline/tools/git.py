@@ -256,22 +256,27 @@ class Git:
     def tree_of(self, commit: str) -> str:
         return self._git("rev-parse", f"{commit}^{{tree}}").out.strip()
 
-    def write_dirs(self, directories: list[Path]) -> list[str | None]:
+    def write_dirs(self, directories: list[Path], earlier: dict[Path, tuple[str, int]] | None = None
+                   ) -> tuple[list[str | None], int]:
         """The tree of each directory with its files stored, as `git add -A -f` of it would make it (None: it
-        holds no file); stored together, as one pack when they are many."""
+        holds no file), stored together (as one pack when they are many); and when this reading began, on the
+        file system's clock. `earlier`: a directory's tree from an earlier reading and when that one began: its
+        files not changed since are taken from that tree unread."""
         if self.runner.dry_run:
             for directory in directories:
                 self.runner.echo(f"  would write: the tree of {directory}")
-            return ["<tree>"] * len(directories)
+            return ["<tree>"] * len(directories), 0
         log.debug("write: the trees of %d dirs", len(directories))
+        read_at = self.objects.clock_now()
         with self.objects.batch():
-            trees = [self.objects.write_dir(directory) for directory in directories]
+            trees = [self.objects.write_dir(directory, *(earlier or {}).get(directory, (None, None)))
+                     for directory in directories]
         if self.objects.pack_count() > GC_AUTO_PACK_LIMIT:
             # a large change is written as a pack of its own: git joins them once they are many, as it does
             # after the fetches that leave one each
             self._git("-c", "gc.auto=6700", "-c", f"gc.autoPackLimit={GC_AUTO_PACK_LIMIT}", "-c", "gc.autoDetach=false",
                       "gc", "--auto", "--quiet", mutating=True)
-        return trees
+        return trees, read_at
 
     def export_tree(self, tree: str, directory: Path) -> None:
         """`directory` becomes exactly `tree`'s files (symlinks and the executable bit as git keeps them)."""

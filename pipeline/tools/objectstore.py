@@ -23,6 +23,7 @@ from typing import Iterable
 
 from pipeline.errors import FatalError
 from pipeline.tools import catfile
+from pipeline.tools.catfile import TREE_MODE
 
 # git's own default for loose objects (core.looseCompression): fast, and these objects are small
 _LEVEL = 1
@@ -37,13 +38,6 @@ _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: 
 # A pack and its index never change once written (their names are their checksum): this process reads an index
 # again only when the file at its path is another one.
 _INDEXES: dict[Path, tuple[tuple[int, int, int], dict[bytes, tuple[Path, int]]]] = {}
-# The blob this process stored from each file, by path, with the file's stat then. A file whose stat still matches
-# holds what was stored: every write moves a file's change time, and nothing can set it back. A file changed less
-# than RACY_NS before it was read is not remembered, as git treats its "racy" index entries: a second write within
-# the file system's clock granularity (or a clock a little apart, on a network file system) could leave it as it was.
-_STORED_FILES: dict[bytes, tuple[tuple[int, ...], str]] = {}
-RACY_NS = 2_000_000_000
-STORED_FILES_LIMIT = 200_000  # past this many, what is remembered starts over rather than grow with every file seen
 # what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
 UNKNOWN = "unknown"
 
@@ -231,38 +225,46 @@ class ObjectStore:
         if self._packed_ids is not None:
             self._packed_ids.update((raw, (pack, where)) for raw, _, where in located)
 
-    def write_dir(self, directory: Path) -> str | None:
+    def write_dir(self, directory: Path, previous: str | None = None, read_at: int | None = None) -> str | None:
         """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,
-        nothing named .git, no empty dirs); returns its tree, or None when it holds no file."""
+        nothing named .git, no empty dirs); returns its tree, or None when it holds no file. `previous`: the tree
+        stored of it before, from a reading that began at `read_at` (clock_now()): a file not changed since before
+        then holds what that reading found, and is taken from that tree unread."""
+        earlier = {}
+        if previous is not None and read_at is not None and (found := self.read(previous)) and found[0] == "tree":
+            earlier = {name: (mode, sha) for mode, _, sha, name in catfile.parse_tree(found[1])}
         entries = []
-        with os.scandir(os.fsencode(directory)) as found:
-            for entry in found:
+        with os.scandir(os.fsencode(directory)) as listing:
+            for entry in listing:
                 if entry.name == b".git":
                     continue
                 info = entry.stat(follow_symlinks=False)
+                before = earlier.get(entry.name)
                 if stat.S_ISDIR(info.st_mode):
-                    if (tree := self.write_dir(Path(os.fsdecode(entry.path)))) is not None:
+                    subtree = before[1] if before and before[0] == TREE_MODE else None
+                    if (tree := self.write_dir(Path(os.fsdecode(entry.path)), subtree, read_at)) is not None:
                         entries.append(("40000", entry.name, True, tree))
                 elif stat.S_ISLNK(info.st_mode):
                     entries.append(("120000", entry.name, False, self.write("blob", os.readlink(entry.path))))
                 elif stat.S_ISREG(info.st_mode):
-                    blob = self._write_file(entry.path, info)
-                    entries.append(("100755" if info.st_mode & stat.S_IXUSR else "100644", entry.name, False, blob))
+                    mode = "100755" if info.st_mode & stat.S_IXUSR else "100644"
+                    # every write moves a file's change time; one before the reading began was seen by it
+                    unchanged = before is not None and before[0] == mode and info.st_ctime_ns < read_at
+                    blob = before[1] if unchanged and self._has(before[1]) else self._write_file(entry.path, info)
+                    entries.append((mode, entry.name, False, blob))
         return self.write("tree", tree_content(entries)) if entries else None
 
+    def clock_now(self) -> int:
+        """Now, on the clock of the file system the repository is on (which stamps the work tree's files too, where
+        this machine's clock may differ, on a network file system): a stamp file's time, just touched."""
+        stamp = self.git_dir / "memory-mirror-clock"
+        stamp.touch()
+        os.utime(stamp)
+        return stamp.stat().st_mtime_ns
+
     def _write_file(self, path: bytes, info: os.stat_result) -> str:
-        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_mode)
-        known = _STORED_FILES.get(path)
-        if known is not None and known[0] == signature and self._has(known[1]):
-            return known[1]
-        started = time.time_ns()
         with open(path, "rb") as file:
-            blob = self.write("blob", file.read())
-        if info.st_ctime_ns < started - RACY_NS:
-            if len(_STORED_FILES) >= STORED_FILES_LIMIT:
-                _STORED_FILES.clear()
-            _STORED_FILES[path] = (signature, blob)
-        return blob
+            return self.write("blob", file.read())
 
     def _has(self, sha: str) -> bool:
         return sha in self._recent or (self._pending is not None and sha in self._pending) or \
