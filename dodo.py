@@ -1,8 +1,8 @@
 """doit entry point: `doit tick`, `doit tick:merge`, `doit -s tick:fetch`, `doit tick dry_run=1`, `doit list --all`,
 `doit propose`, `doit sweep`, `doit migrate`, `doit check ref=<ref>`.
 
-Tasks are built from roles.yaml by pipeline.graph; the steps themselves live in pipeline/steps/.
+Tasks are built from roles.yaml by pipeline.tasks.graph; the steps themselves live in pipeline/steps/.
 """
-from pipeline.graph import doit_config, task_check, task_migrate, task_propose, task_sweep, task_tick  # noqa: F401
+from pipeline.tasks.graph import doit_config, task_check, task_migrate, task_propose, task_sweep, task_tick  # noqa: F401
 
 DOIT_CONFIG = doit_config()

@@ -116,7 +116,7 @@ class Machine:
         return elapsed
 
     def in_process_tick(self, *extra: str) -> float:
-        from pipeline.commands.run_tasks import run_tasks
+        from pipeline.tasks.run import run_tasks
 
         out, err = io.StringIO(), io.StringIO()
         with environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -151,7 +151,7 @@ def build_machine(n: int, m: int) -> Machine:
 
 @dataclass
 class StepTimer:
-    """Wraps pipeline.graph.run_step (a whole doit action: context, lock, step) and each step's run()
+    """Wraps pipeline.tasks.graph.run_step (a whole doit action: context, lock, step) and each step's run()
     (the step body alone), in this process only, to split an in-process tick into where its time goes."""
 
     actions: dict[str, list[float]] = field(default_factory=dict)
@@ -162,8 +162,8 @@ class StepTimer:
     def installed(self):
         import importlib
 
-        from pipeline import graph
-        from pipeline.roles import STEPS
+        from pipeline.tasks import graph
+        from pipeline.config.roles import STEPS
 
         modules = {step: importlib.import_module(f"pipeline.steps.{step}") for step in STEPS}
         originals = {step: module.run for step, module in modules.items()}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import signing
-from pipeline.naming import claude_form, dir_name
+from pipeline.rules.claude_names import claude_form, dir_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GITFOAM_BUILD = REPO_ROOT.parent / "shared" / "gitfoam" / "build.sh"

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import git, main_files, origin_refs
-from pipeline.fleet.lease import Lease, Verdict, judge, parse
+from pipeline.mirror.lease import Lease, Verdict, judge, parse
 
 
 @pytest.mark.parametrize(

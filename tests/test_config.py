@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import load_settings
+from pipeline.config.settings import load_settings
 from pipeline.errors import ConfigError
 
 

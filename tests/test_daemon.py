@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import daemon
+from pipeline.services import supervise
 from pipeline.errors import FatalError
 
 NAME = "sync-daemon"
 # every script is a daemon of ours: it holds the PID file and says it is ready (argv[1] is AGENTIHOOKS_HOME)
-SERVE = "import sys, time\nfrom pathlib import Path\nfrom pipeline.daemon import serving\n" \
+SERVE = "import sys, time\nfrom pathlib import Path\nfrom pipeline.services.supervise import serving\n" \
         "with serving(Path(sys.argv[1]), 'sync-daemon'):\n"
 LOOP = SERVE + "    while True:\n        time.sleep(0.1)\n"
 # a unit of work is 0.5 s between "begin" and "end" markers; the pause between units is argv[3]
 UNITS = SERVE + """\
-    from pipeline.daemon import install_sigterm_handler, interruptible_sleep
+    from pipeline.services.supervise import install_sigterm_handler, interruptible_sleep
     markers, pause = Path(sys.argv[2]), float(sys.argv[3])
     stop = install_sigterm_handler()
     while not stop():
@@ -38,13 +38,13 @@ UNITS = SERVE + """\
 def home(tmp_path):
     home = tmp_path / "agentihooks"
     yield home
-    daemon.stop(home, NAME, timeout=1)
+    supervise.stop(home, NAME, timeout=1)
 
 
 @pytest.fixture
 def script(tmp_path, home):
     def make(text: str) -> list[str]:
-        path = tmp_path / "daemon.py"
+        path = tmp_path / "supervise.py"
         path.write_text(text)
         return [sys.executable, str(path), str(home)]
 
@@ -76,32 +76,32 @@ def running(pid: int) -> bool:
 
 
 def test_start_status_stop(home, script):
-    pid = daemon.start(home, NAME, script(LOOP))
-    assert daemon.status(home, NAME) == (True, pid)
-    # the bare pid on the first line: `kill $(cat ~/.agentihooks/sync-daemon.pid)` works
+    pid = supervise.start(home, NAME, script(LOOP))
+    assert supervise.status(home, NAME) == (True, pid)
+    # the bare pid on the first line: `kill $(cat ~/.agentihooks/sync-supervise.pid)` works
     assert (home / f"{NAME}.pid").read_text().splitlines()[0] == str(pid)
     assert os.getsid(pid) == pid
 
-    assert daemon.stop(home, NAME) is True
+    assert supervise.stop(home, NAME) is True
     assert not exists(pid)
     assert not (home / f"{NAME}.pid").exists()
-    assert daemon.status(home, NAME) == (False, None)
-    assert daemon.stop(home, NAME) is False
+    assert supervise.status(home, NAME) == (False, None)
+    assert supervise.stop(home, NAME) is False
 
 
 def test_start_is_idempotent(home, script):
     argv = script(LOOP)
-    pid = daemon.start(home, NAME, argv)
-    assert daemon.start(home, NAME, argv) == pid
-    assert daemon.status(home, NAME) == (True, pid)
+    pid = supervise.start(home, NAME, argv)
+    assert supervise.start(home, NAME, argv) == pid
+    assert supervise.status(home, NAME) == (True, pid)
 
 
 def test_a_second_copy_refuses_while_the_first_holds_the_pid_file(home, script):
-    pid = daemon.start(home, NAME, script(LOOP))
+    pid = supervise.start(home, NAME, script(LOOP))
     second = subprocess.run(script(LOOP), capture_output=True, text=True, timeout=30)
     assert second.returncode != 0
     assert f"sync-daemon is already running (PID {pid})" in second.stderr
-    assert daemon.status(home, NAME) == (True, pid)
+    assert supervise.status(home, NAME) == (True, pid)
 
 
 def test_output_is_appended_to_the_log_and_env_is_passed(home, script):
@@ -109,38 +109,38 @@ def test_output_is_appended_to_the_log_and_env_is_passed(home, script):
                           "    print('err', file=sys.stderr, flush=True)\n    time.sleep(30)\n")
     log = home / "logs" / f"{NAME}.log"
     for mark in ("one", "two"):
-        daemon.start(home, NAME, argv, env={**os.environ, "MARK": mark})
+        supervise.start(home, NAME, argv, env={**os.environ, "MARK": mark})
         wait_for(lambda: log.read_text().count("err") == (1 if mark == "one" else 2))
-        daemon.stop(home, NAME)
+        supervise.stop(home, NAME)
     assert log.read_text().splitlines() == ["out one", "err", "out two", "err"]
 
 
 def test_a_daemon_that_dies_before_it_is_ready_is_reported_with_its_log(home, script):
     argv = script("import sys\nprint('loading the watcher')\nimport no_such_module_here\n")
     with pytest.raises(FatalError) as failure:
-        daemon.start(home, NAME, argv)
+        supervise.start(home, NAME, argv)
     message = str(failure.value)
     assert message.startswith(f"sync-daemon did not start ({argv[0]} {argv[1]} {argv[2]} exited with status 1); "
-                              f"the last lines of {home / 'logs' / 'sync-daemon.log'}:\n")
+                              f"the last lines of {home / 'logs' / 'sync-supervise.log'}:\n")
     assert "    loading the watcher" in message
     assert "    ModuleNotFoundError: No module named 'no_such_module_here'" in message
-    assert daemon.status(home, NAME) == (False, None)
+    assert supervise.status(home, NAME) == (False, None)
 
 
 def test_a_program_that_never_says_it_is_ready_is_killed_and_reported(home, tmp_path):
     sleeper = tmp_path / "sleeper.py"
     sleeper.write_text("import time\nprint('up, but no handshake', flush=True)\ntime.sleep(60)\n")
     with pytest.raises(FatalError, match="sync-daemon did not start .* was killed by signal 9"):
-        daemon.start(home, NAME, [sys.executable, str(sleeper)], ready_seconds=1)
-    assert daemon.status(home, NAME) == (False, None)
+        supervise.start(home, NAME, [sys.executable, str(sleeper)], ready_seconds=1)
+    assert supervise.status(home, NAME) == (False, None)
 
 
 def test_a_killed_daemon_is_stale_and_a_new_one_takes_its_pid_file(home, script):
-    pid = daemon.start(home, NAME, script(LOOP))
+    pid = supervise.start(home, NAME, script(LOOP))
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: daemon.status(home, NAME) == (False, None))
+    wait_for(lambda: supervise.status(home, NAME) == (False, None))
     assert not exists(pid) or not running(pid)
-    new = daemon.start(home, NAME, script(LOOP))
+    new = supervise.start(home, NAME, script(LOOP))
     assert new != pid
     assert (home / f"{NAME}.pid").read_text().splitlines()[0] == str(new)
 
@@ -148,8 +148,8 @@ def test_a_killed_daemon_is_stale_and_a_new_one_takes_its_pid_file(home, script)
 def test_a_pid_file_nobody_holds_is_stale(home):
     home.mkdir()
     (home / f"{NAME}.pid").write_text("12345\n")
-    assert daemon.status(home, NAME) == (False, None)
-    assert daemon.stop(home, NAME) is False
+    assert supervise.status(home, NAME) == (False, None)
+    assert supervise.stop(home, NAME) is False
     assert not (home / f"{NAME}.pid").exists()
 
 
@@ -159,8 +159,8 @@ def test_a_pid_file_naming_another_live_program_never_gets_it_killed(home):
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
         (home / f"{NAME}.pid").write_text(f"{sleeper.pid}\n")
-        assert daemon.status(home, NAME) == (False, None)
-        assert daemon.stop(home, NAME, timeout=0.5) is False
+        assert supervise.status(home, NAME) == (False, None)
+        assert supervise.stop(home, NAME, timeout=0.5) is False
         assert sleeper.poll() is None
         assert not (home / f"{NAME}.pid").exists()
     finally:
@@ -170,10 +170,10 @@ def test_a_pid_file_naming_another_live_program_never_gets_it_killed(home):
 
 def test_sigterm_lets_the_current_unit_of_work_finish(home, script, tmp_path):
     markers = tmp_path / "markers"
-    daemon.start(home, NAME, [*script(UNITS), str(markers), "0.05"])
+    supervise.start(home, NAME, [*script(UNITS), str(markers), "0.05"])
     wait_for(lambda: markers.exists() and markers.read_text().endswith("begin\n"))
 
-    assert daemon.stop(home, NAME, timeout=5) is True
+    assert supervise.stop(home, NAME, timeout=5) is True
     lines = markers.read_text().splitlines()
     assert lines[-1] == "end"
     assert lines.count("begin") == lines.count("end")
@@ -182,11 +182,11 @@ def test_sigterm_lets_the_current_unit_of_work_finish(home, script, tmp_path):
 
 def test_sigterm_cuts_the_pause_between_units_short(home, script, tmp_path):
     markers = tmp_path / "markers"
-    daemon.start(home, NAME, [*script(UNITS), str(markers), "30"])
+    supervise.start(home, NAME, [*script(UNITS), str(markers), "30"])
     wait_for(lambda: markers.exists() and markers.read_text() == "begin\nend\n")
 
     started = time.monotonic()
-    assert daemon.stop(home, NAME, timeout=5) is True
+    assert supervise.stop(home, NAME, timeout=5) is True
     assert time.monotonic() - started < 2
     assert markers.read_text() == "begin\nend\n"
     assert "stopped cleanly" in (home / "logs" / f"{NAME}.log").read_text()
@@ -199,17 +199,17 @@ def test_a_daemon_ignoring_sigterm_is_killed_with_what_it_started(home, script, 
                           "    child = subprocess.Popen(['sleep', '30'])\n"
                           "    open(sys.argv[2], 'w').write(str(child.pid))\n"
                           "    while True:\n        time.sleep(0.1)\n")
-    pid = daemon.start(home, NAME, [*argv, str(child_file)])
+    pid = supervise.start(home, NAME, [*argv, str(child_file)])
     wait_for(lambda: child_file.exists() and child_file.read_text())
     child = int(child_file.read_text())
 
-    assert daemon.stop(home, NAME, timeout=0.5) is True
+    assert supervise.stop(home, NAME, timeout=0.5) is True
     assert not running(pid)
     wait_for(lambda: not running(child))
-    assert daemon.status(home, NAME) == (False, None)
+    assert supervise.status(home, NAME) == (False, None)
 
 
 def test_a_program_that_cannot_run_is_a_fatal_error(home):
     with pytest.raises(FatalError, match="cannot start sync-daemon"):
-        daemon.start(home, NAME, [str(home / "missing")])
+        supervise.start(home, NAME, [str(home / "missing")])
     assert not (home / f"{NAME}.pid").exists()

@@ -5,7 +5,7 @@ import re
 
 
 from conftest import Machine, commit_by_hand, encode, every_path_on, git, main_files, origin_refs, seeded_authority
-from pipeline.paths import is_mirror_path
+from pipeline.rules.memory_only import is_mirror_path
 
 
 def tick_all(*machines):

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from conftest import git
-from pipeline.decode import Decoder
-from pipeline.identity import Identity, Mapping, collisions, find_boundary, resolve_all, resolve_one
-from pipeline.naming import dir_name
+from pipeline.projects.decode import Decoder
+from pipeline.projects.identity import Identity, Mapping, collisions, find_boundary, resolve_all, resolve_one
+from pipeline.rules.claude_names import dir_name
 
 
 def make(root: Path, rel: str, *markers: str) -> Path:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.index_merge import IndexMerge, load_limit_note, merge_index, topic_targets
+from pipeline.rules.index_merge import IndexMerge, load_limit_note, merge_index, topic_targets
 
 HEAD = "# Memory Index\n\n"
 A, B, C = "- [A](a.md) — alpha\n", "- [B](b.md) — beta\n", "- [C](c.md) — gamma\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.paths import is_memory_relpath
+from pipeline.rules.memory_only import is_memory_relpath
 
 
 @pytest.mark.parametrize(("rel", "synced"), [

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.decode import Decoder
-from pipeline.naming import MAX_LEN, claude_form, dir_name, java_hash
+from pipeline.projects.decode import Decoder
+from pipeline.rules.claude_names import MAX_LEN, claude_form, dir_name, java_hash
 
 LONG = "/home/u/" + "very_long_directory_name_segment/" * 8 + "proj"
 NFD = "/home/u/cafe\u0301"

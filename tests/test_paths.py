@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.paths import split_mirror_path
+from pipeline.rules.memory_only import split_mirror_path
 
 
 @pytest.mark.parametrize(

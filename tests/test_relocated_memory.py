@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import main_files, seeded_authority
-from pipeline.claude_settings import AutoMemory, auto_memory
+from pipeline.projects.claude_settings import AutoMemory, auto_memory
 
 FILE = "/h/.claude/settings.json"
 

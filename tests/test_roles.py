@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PACKAGE_ROLES_FILE, load_settings
+from pipeline.config.settings import PACKAGE_ROLES_FILE, load_settings
 from pipeline.errors import ConfigError, InvalidRolesError
-from pipeline.roles import load_roles, resolve_role
+from pipeline.config.roles import load_roles, resolve_role
 
 REPO_ROLES = Path(__file__).resolve().parents[1] / "roles.yaml"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.fleet.check import proposal_host
-from pipeline.fleet.roster import allowed_signers, parse_signers
+from pipeline.trust.check import proposal_host
+from pipeline.trust.roster import allowed_signers, parse_signers
 
 ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyOfBuild07"
 RSA = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQFake"

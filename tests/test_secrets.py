@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.secrets import scan, scan_name, scan_names, shown_name
+from pipeline.rules.secrets import scan, scan_name, scan_names, shown_name
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
@@ -129,7 +129,7 @@ NEGATIVE = {
     "command line": "MEMORY_MIRROR_REMOTE=git@github.com:acme/claude-memory-mirror.git memory-sync sync-now --no-wait",
     "placeholder key": "set ANTHROPIC_API_KEY=<your key> and OPENAI_API_KEY=... in ~/.agentihooks/.env",
     "commit under a secret-free key": f"last_synced_commit: {SHA1}",
-    "GitHub blob URL": f"see https://github.com/acme/memory-mirror/blob/{SHA1}/pipeline/secrets.py#L40-L52",
+    "GitHub blob URL": f"see https://github.com/acme/memory-mirror/blob/{SHA1}/pipeline/rules/secrets.py#L40-L52",
     "base64 image in markdown": "![chart](data:image/png;base64,"
                                 + base64.b64encode(random.Random("png").randbytes(90)).decode() + ")",
     "prose with the word password": "Remember: the password policy requires rotation every 90 days, and the "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sync_rules import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
+from pipeline.rules.merge_decision import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
                                  sibling_origin,
                                  reconcile_copies)
 

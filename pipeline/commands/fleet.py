@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.commands.run_tasks import run_tasks
+from pipeline.tasks.run import run_tasks
 
 
 def propose(args: argparse.Namespace) -> int:

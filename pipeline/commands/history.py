@@ -5,15 +5,15 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline import journal
+from pipeline.mirror import journal
 from pipeline.commands.conflicts import hold_memory
-from pipeline.context import ORIGIN_MAIN, Context, load_context
+from pipeline.mirror.context import ORIGIN_MAIN, Context, load_context
 from pipeline.errors import FatalError
-from pipeline.fsops import atomic_write, file_id, move_to_trash, restore_from_trash
-from pipeline.history import mirror_path, parse_log
-from pipeline.memref import locate, short_key, split_spec
-from pipeline.mirror import local_keys, memory_dir
-from pipeline.paths import KEY_ROOTS
+from pipeline.disk.fsops import atomic_write, file_id, move_to_trash, restore_from_trash
+from pipeline.mirror.history import mirror_path, parse_log
+from pipeline.mirror.memref import locate, short_key, split_spec
+from pipeline.mirror.repo import local_keys, memory_dir
+from pipeline.rules.memory_only import KEY_ROOTS
 
 NO_MAIN = "no main fetched yet on this machine: run `memory-sync sync-now` first."
 

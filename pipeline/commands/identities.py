@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from pipeline.context import load_context
+from pipeline.mirror.context import load_context
 from pipeline.steps.resolve import fresh_identities, outside_projects, symlinked_memory
 
 

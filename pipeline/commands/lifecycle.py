@@ -6,16 +6,18 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline import daemon, live_tree
-from pipeline.commands.run_tasks import run_tick
-from pipeline.context import Context, load_context
-from pipeline.daemon import daemon_argv
+from pipeline.services import supervise
+
+from pipeline.mirror import live_tree
+from pipeline.tasks.run import run_tick
+from pipeline.mirror.context import Context, load_context
+from pipeline.services.supervise import daemon_argv
 from pipeline.errors import FatalError
 from pipeline.faults import crash_point
 from pipeline.fleet.github import github_repo
-from pipeline.mirror import ensure_mirror
-from pipeline.remote import check_remote, remote_main
-from pipeline.status import PUSHER, SYNC_DAEMON, gather, hook_line, render
+from pipeline.mirror.repo import ensure_mirror
+from pipeline.mirror.remote import check_remote, remote_main
+from pipeline.commands.status import PUSHER, SYNC_DAEMON, gather, hook_line, render
 from pipeline.steps.fetch import seed
 from pipeline.tools import gh, gitfoam
 
@@ -24,9 +26,9 @@ def _start(ctx: Context) -> list[str]:
     """Start this role's daemons; each is reported running only once it said it is up."""
     lines = []
     if "sync" in ctx.role.daemons:
-        lines.append(f"sync daemon: running (PID {daemon.start(ctx.settings.home, SYNC_DAEMON, daemon_argv('sync'))})")
+        lines.append(f"sync daemon: running (PID {supervise.start(ctx.settings.home, SYNC_DAEMON, daemon_argv('sync'))})")
     if "pusher" in ctx.role.daemons:
-        pid = daemon.start(ctx.settings.home, PUSHER, daemon_argv("pusher"))
+        pid = supervise.start(ctx.settings.home, PUSHER, daemon_argv("pusher"))
         kind = "gitfoam daemon" if ctx.state.read("pusher", {}).get("path") else "built-in"
         lines.append(f"pusher: {kind}, running (PID {pid})")
     return lines
@@ -69,7 +71,7 @@ def install(args: argparse.Namespace) -> int:
     elif not args.no_start:
         # idempotent, and a refresh: daemons started with an older configuration or pusher start again
         for name in (SYNC_DAEMON, PUSHER):
-            daemon.stop(ctx.settings.home, name)
+            supervise.stop(ctx.settings.home, name)
         for line in _start(ctx):
             print(line)
     print(f"installed: role {ctx.role.name}, mirror {ctx.settings.mirror_dir}")
@@ -91,7 +93,7 @@ def start(args: argparse.Namespace) -> int:
 def stop(args: argparse.Namespace) -> int:
     ctx = load_context()
     for name, label in ((SYNC_DAEMON, "sync daemon"), (PUSHER, "pusher")):
-        print(f"{label}: {'stopped' if daemon.stop(ctx.settings.home, name) else 'was not running'}")
+        print(f"{label}: {'stopped' if supervise.stop(ctx.settings.home, name) else 'was not running'}")
     return 0
 
 
@@ -127,13 +129,13 @@ def run_daemon(args: argparse.Namespace) -> int:
     if args.which == "sync":
         from pipeline.services import sync_daemon
         ctx = load_context()
-        with daemon.serving(ctx.settings.home, SYNC_DAEMON):
+        with supervise.serving(ctx.settings.home, SYNC_DAEMON):
             sync_daemon.serve(ctx.settings, ctx.role)
         return 0
     from pipeline.services import gitfoam_pusher, pusher
     ctx = load_context(log_name="gitfoam.log")
     binary = ctx.state.read("pusher", {}).get("path")
-    with daemon.serving(ctx.settings.home, PUSHER):
+    with supervise.serving(ctx.settings.home, PUSHER):
         if binary:
             gitfoam_pusher.serve(Path(binary), ctx.settings, live_tree.live_dir(ctx))
         else:

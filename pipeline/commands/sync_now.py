@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.commands.run_tasks import run_tick
+from pipeline.tasks.run import run_tick
 
 
 def sync_now(args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from pipeline.context import Context
-from pipeline.daemon import daemon_argv
+from pipeline.mirror.context import Context
+from pipeline.services.supervise import daemon_argv
 from pipeline.tools import systemctl
 
 UNITS = {"sync": "memory-mirror-sync.service", "pusher": "memory-mirror-pusher.service"}

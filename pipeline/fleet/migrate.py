@@ -10,18 +10,18 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from pipeline import daemon
-from pipeline.context import MAIN, Context
+from pipeline.services import supervise
+from pipeline.mirror.context import MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.propose import PROPOSAL_PREFIX
 from pipeline.fleet.sweep import working_repo
-from pipeline.identity import UNMAPPED
-from pipeline.paths import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME, is_memory_relpath
-from pipeline.remote import check_remote, push_refs
-from pipeline.status import PUSHER
+from pipeline.projects.identity import UNMAPPED
+from pipeline.rules.memory_only import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME, is_memory_relpath
+from pipeline.mirror.remote import check_remote, push_refs
+from pipeline.commands.status import PUSHER
 from pipeline.steps.resolve import fresh_identities
 from pipeline.steps.commit import guard
-from pipeline.sync_rules import conflict_name
+from pipeline.rules.merge_decision import conflict_name
 from pipeline.tools.git import EMPTY_TREE, TreeEntry
 
 SCRATCH = "refs/migrate/main"
@@ -106,8 +106,8 @@ def migrate(ctx: Context, confirm: bool = False) -> None:
     guard(ctx.git.diff_tree(EMPTY_TREE, tree))
     commit = ctx.git.commit_tree(tree, f"migrate to the by-project layout (from {ctx.settings.hostname})",
                                  [old_main])
-    pusher_was_running, _ = daemon.status(ctx.settings.home, PUSHER)
-    daemon.stop(ctx.settings.home, PUSHER)
+    pusher_was_running, _ = supervise.status(ctx.settings.home, PUSHER)
+    supervise.stop(ctx.settings.home, PUSHER)
     outcome = push_refs(ctx, [f"{commit}:{MAIN}"], lease=f"{MAIN}:{old_main}")
     if not outcome.ok(MAIN):
         raise FatalError(f"main moved or was refused ({outcome.summary(MAIN)}); nothing was deleted. Run it again.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.github import github_repo
-from pipeline.paths import is_mirror_path
-from pipeline.remote import push_refs, remote_main
+from pipeline.rules.memory_only import is_mirror_path
+from pipeline.mirror.remote import push_refs, remote_main
 from pipeline.tools import gh
 from pipeline.tools.git import EMPTY_TREE
 

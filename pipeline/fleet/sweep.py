@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.propose import PROPOSAL_PREFIX
-from pipeline.remote import push_refs, remote_main
+from pipeline.mirror.remote import push_refs, remote_main
 from pipeline.tools.git import Git
 
 DAY = 86400

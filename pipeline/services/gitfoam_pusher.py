@@ -16,9 +16,9 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from pipeline import blocked
-from pipeline.config import Settings
-from pipeline.daemon import StopFlag, install_sigterm_handler, interruptible_sleep
+from pipeline.mirror import blocked
+from pipeline.config.settings import Settings
+from pipeline.services.supervise import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.tools import gitfoam
 
 RESTART_SECONDS = 5.0

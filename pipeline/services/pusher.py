@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.context import Context
+from pipeline.mirror.context import Context
 from pipeline.crash import crash_message
-from pipeline.daemon import StopFlag, install_sigterm_handler, interruptible_sleep
+from pipeline.services.supervise import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.errors import FatalError
-from pipeline.remote import host_ref, push_refs
-from pipeline.watch import Changes, watch
+from pipeline.mirror.remote import host_ref, push_refs
+from pipeline.services.watch import Changes, watch
 
 THROTTLE_SECONDS = 0.3  # force-pushes of the host branch are coalesced to at most one per this period
 SAFETY_POLL_SECONDS = 5.0  # a missed event still gets pushed

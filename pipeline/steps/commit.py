@@ -5,17 +5,19 @@ does not have are carried over untouched, and S against the base is exactly this
 """
 from __future__ import annotations
 
-from pipeline import blocked, live_tree
-from pipeline.blocked import BLOCKED_LOG
-from pipeline.context import Context
+from pipeline.mirror import blocked
+
+from pipeline.mirror import live_tree
+from pipeline.mirror.blocked import BLOCKED_LOG
+from pipeline.mirror.context import Context
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
-from pipeline.identity import UNMAPPED
-from pipeline.mirror import JOINED, LocalKey, local_keys, read_base, worktree
-from pipeline.paths import KEY_ROOTS, split_mirror_path
+from pipeline.projects.identity import UNMAPPED
+from pipeline.mirror.repo import JOINED, LocalKey, local_keys, read_base, worktree
+from pipeline.rules.memory_only import KEY_ROOTS, split_mirror_path
 from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
-from pipeline.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
-from pipeline.verdicts import judge
+from pipeline.rules.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
+from pipeline.mirror.verdicts import judge
 
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
 KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)
@@ -93,7 +95,7 @@ def hold_back(ctx: Context, tree: str, changes: list[Change]) -> tuple[str, list
     for change in held:
         path = change.path.decode("utf-8", "backslashreplace")
         if reasons[change.path].startswith(NAME_HOLDS_SECRET):
-            from pipeline import secrets
+            from pipeline.rules import secrets
 
             path = secrets.shown_name(path)  # neither the log nor the output repeats the secret
         now_blocked[path] = change.new_sha

@@ -8,12 +8,12 @@ origin and this tick could not merge its proposals again. tests/test_published_f
 """
 from __future__ import annotations
 
-from pipeline.context import MAIN, ORIGIN_MAIN, Context
-from pipeline.fleet import lease
-from pipeline.fleet.trusted import accept_trusted
-from pipeline.layout import refuse_old_layout
-from pipeline.mirror import ensure_mirror, local_keys, settle_base, write_base
-from pipeline.remote import push_refs, remote_main
+from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.mirror import lease
+from pipeline.steps.accept_trusted import accept_trusted
+from pipeline.mirror.layout import refuse_old_layout
+from pipeline.mirror.repo import ensure_mirror, local_keys, settle_base, write_base
+from pipeline.mirror.remote import push_refs, remote_main
 
 
 def seed(ctx: Context) -> bool:

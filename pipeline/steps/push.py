@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 
-from pipeline.context import MAIN, ORIGIN_MAIN, Context
+from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
-from pipeline.fleet import lease
-from pipeline.mirror import local_keys, read_base, write_base
-from pipeline.remote import PushOutcome, host_ref, push_refs, remote_refs
+from pipeline.mirror import lease
+from pipeline.mirror.repo import local_keys, read_base, write_base
+from pipeline.mirror.remote import PushOutcome, host_ref, push_refs, remote_refs
 
 HOST_PUSH_ATTEMPTS = 5
 # two machines with one name take turns on the branch: status keeps saying so for a day after the last sighting

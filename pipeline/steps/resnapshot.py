@@ -2,7 +2,7 @@
 snapshot is rebuilt on the base merge just moved to."""
 from __future__ import annotations
 
-from pipeline.context import Context
+from pipeline.mirror.context import Context
 from pipeline.steps import commit, snapshot
 
 

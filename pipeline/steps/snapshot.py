@@ -11,15 +11,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import localcopy
-from pipeline.context import Context
+from pipeline.tools import localcopy
+from pipeline.mirror.context import Context
 from pipeline.faults import crash_point
-from pipeline.join import join_new_dirs
-from pipeline.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
-from pipeline.mirror import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
+from pipeline.steps.join import join_new_dirs
+from pipeline.disk.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
+from pipeline.mirror.repo import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
                              read_base, worktree)
-from pipeline.scan import fingerprint, listing, memory_files
-from pipeline.sync_rules import reconcile_copies
+from pipeline.disk.scan import fingerprint, listing, memory_files
+from pipeline.rules.merge_decision import reconcile_copies
 from pipeline.tools import rsync
 
 COPY_ATTEMPTS = 3  # copies of a project dir whose memory is being rewritten, before it waits for the next tick

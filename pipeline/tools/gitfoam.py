@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config.settings import Settings
 from pipeline.errors import FatalError
 from pipeline.tools.run import Runner
 

@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from pipeline.paths import MEMORY, rsync_filter_rules
+from pipeline.rules.memory_only import MEMORY, rsync_filter_rules
 from pipeline.tools.run import CalledProcessError, Runner
 
 # "some files were not transferred" and "source files vanished": what a file deleted or cut short while rsync
@@ -36,7 +36,7 @@ def has_needed_options(version_output: str) -> bool:
 
 
 def usable(runner: Runner) -> bool:
-    """rsync is installed and new enough; otherwise the snapshot copies with pipeline/localcopy.py."""
+    """rsync is installed and new enough; otherwise the snapshot copies with pipeline/tools/localcopy.py."""
     binary = shutil.which("rsync")
     key = _identity(binary)
     if key not in _probed:

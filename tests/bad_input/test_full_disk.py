@@ -18,7 +18,7 @@ import pytest
 from conftest import main_files, origin_refs
 from test_bad_input import one_error_line, snapshot_of
 
-from pipeline.paths import TEMP_MARKER
+from pipeline.rules.memory_only import TEMP_MARKER
 
 FREE_AND_RETRY = "Free some space, then re-run `memory-sync sync-now`; no file was left half-written."
 

@@ -6,7 +6,7 @@ from conftest import main_files, seeded_authority
 from test_bad_input import snapshot_of
 from test_untrusted_main import commit_tree_on_main
 
-from pipeline.paths import is_mirror_path
+from pipeline.rules.memory_only import is_mirror_path
 
 MEMORY = "by-project/finops/memory"
 ESCAPE = f"{MEMORY}/../../../../escaped.md"  # from a memory dir: ~/escaped.md

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from conftest import main_files
-from pipeline.paths import TEMP_MARKER
+from pipeline.rules.memory_only import TEMP_MARKER
 
 STEPS = ["resolve", "snapshot", "commit", "fetch", "merge", "resnapshot", "push"]
 POINTS = [f"before:{s}" for s in STEPS] + ["after:push", "snapshot:mid", "commit:mid", "merge:mid"]

@@ -38,7 +38,7 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests"), str(REPO)]  # the mach
 import signing  # noqa: E402
 from generate import Layout, generate  # noqa: E402
 
-from pipeline.fsops import blob_id  # noqa: E402
+from pipeline.disk.fsops import blob_id  # noqa: E402
 
 PREFIX = "gitfoam"
 MIRROR_ROOT = "by-project"

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import every_path_on
-from pipeline import localcopy
-from pipeline.paths import is_memory_relpath, is_mirror_path
+from pipeline.tools import localcopy
+from pipeline.rules.memory_only import is_memory_relpath, is_mirror_path
 from pipeline.tools import rsync
 from pipeline.tools.run import Runner
 

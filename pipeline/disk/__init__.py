@@ -1,0 +1,1 @@
+"""This machine's files: atomic writes, the trash, and the stat walk of memory dirs."""

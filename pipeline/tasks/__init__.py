@@ -1,0 +1,1 @@
+"""The doit layer: task creators from roles.yaml, the step runner, the reporter, the tick lock."""
