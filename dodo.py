@@ -3,6 +3,7 @@
 
 Tasks are built from roles.yaml by pipeline.tasks.graph; the steps themselves live in pipeline/steps/.
 """
-from pipeline.tasks.graph import doit_config, task_check, task_migrate, task_propose, task_sweep, task_tick  # noqa: F401
+from pipeline.tasks.graph import (doit_config, task_check, task_migrate, task_propose, task_sweep,  # noqa: F401
+                                  task_tick)
 
 DOIT_CONFIG = doit_config()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.services import supervise
 from pipeline.errors import FatalError
+from pipeline.services import supervise
 
 NAME = "sync-daemon"
 # every script is a daemon of ours: it holds the PID file and says it is ready (argv[1] is AGENTIHOOKS_HOME)

@@ -48,7 +48,7 @@ def test_a_bad_identities_file_stops_the_tick_with_one_line(make_machine, origin
 
 
 def test_a_fixed_claude_dir_name_is_mapped_by_name_and_shares_the_project_s_memory(make_machine, origin):
-    laptop = seeded_authority(make_machine)
+    seeded_authority(make_machine)  # main holds the project, seeded by the authority
     # CLAUDE_CODE_PROJECT_DIR_NAME gives a pod's project dir a fixed name that decodes to nothing
     pod = make_machine("pod-1", "contributor", CLAUDE_CONFIG_DIR=str(origin.parent / "pod-claude"))
     fixed = origin.parent / "pod-claude" / "projects" / "finops-pod" / "memory"

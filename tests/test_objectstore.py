@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from conftest import git
 from pipeline.errors import FatalError
+from pipeline.rules.tree import TreeEntry
 from pipeline.tools import catfile
-from pipeline.tools.git import EMPTY_TREE, Change, Git, TreeEntry
+from pipeline.tools.git import EMPTY_TREE, Change, Git
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore
 from pipeline.tools.run import Runner
 

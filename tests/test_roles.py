@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config.roles import load_roles, resolve_role
 from pipeline.config.settings import PACKAGE_ROLES_FILE, load_settings
 from pipeline.errors import ConfigError, InvalidRolesError
-from pipeline.config.roles import load_roles, resolve_role
 
 REPO_ROLES = Path(__file__).resolve().parents[1] / "roles.yaml"
 
@@ -17,10 +17,37 @@ def test_the_shipped_table_has_the_five_roles_of_the_spec():
     assert {"off", "consumer", "offline", "contributor", "authority"} <= set(table.roles)
     assert table.roles["off"].steps == ()
     assert table.roles["consumer"].steps == ("resolve", "fetch", "merge")
-    assert table.roles["offline"].steps == ("resolve", "snapshot", "commit", "push")
+    assert table.roles["offline"].steps == ("resolve", "snapshot", "commit", "seed", "push")
+    assert table.roles["authority"].steps == ("resolve", "snapshot", "commit", "seed", "fetch", "accept-trusted",
+                                              "merge", "resnapshot", "push")
     assert table.roles["authority"].pushes_main and table.roles["authority"].exclusive
     assert not table.roles["contributor"].pushes_main and table.roles["contributor"].can("propose")
     assert table.legacy_modes == {"off": "off", "write": "contributor", "write-local-only": "offline"}
+
+
+def test_a_version_1_table_keeps_seeding_and_merging_trusted_proposals(tmp_path):
+    path = tmp_path / "roles.yaml"
+    path.write_text("version: 1\nroles:\n"
+                    "  offline: {steps: [resolve, snapshot, commit, push], may: [seed]}\n"
+                    "  authority: {steps: [resolve, snapshot, commit, fetch, merge, resnapshot, push],"
+                    " may: [seed, sweep, push-main], exclusive: true}\n")
+    table = load_roles(path)
+    assert table.roles["offline"].steps == ("resolve", "snapshot", "commit", "seed", "push")
+    assert table.roles["authority"].steps == table.roles["authority"].steps == load_roles(PACKAGE_ROLES_FILE).roles[
+        "authority"].steps
+    assert not table.roles["authority"].can("seed")
+
+
+@pytest.mark.parametrize("version, role, message", [
+    (1, "{steps: [resolve, snapshot, commit, seed, push]}", "the steps seed and accept-trusted need `version: 2`"),
+    (2, "{steps: [resolve, snapshot, commit, push], may: [seed]}", "seeding is a step: list seed in steps"),
+    (2, "{steps: [resolve, fetch, accept-trusted, merge]}", "step 'accept-trusted' needs push-main in may"),
+])
+def test_seeding_and_the_trusted_merge_are_steps_of_a_version_2_table(tmp_path, version, role, message):
+    path = tmp_path / "roles.yaml"
+    path.write_text(f"version: {version}\nroles:\n  mine: {role}\n")
+    with pytest.raises(InvalidRolesError, match=message):
+        load_roles(path)
 
 
 def test_the_package_ships_the_repo_roles_file():
@@ -54,11 +81,12 @@ def write_roles(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        pytest.param("version: 2\nroles: {a: {}}\n", "{path}:1: version: 1 was expected. "
+        pytest.param("version: 3\nroles: {a: {}}\n", "{path}:1: version: 3 is not one of [1, 2]. "
                      "See schemas/roles.schema.json for the allowed shape.", id="wrong version"),
         pytest.param("version: 1\nroles:\n  a:\n    steps: [resolve, teleport]\n",
                      "{path}:4: roles -> a -> steps -> 1: 'teleport' is not one of ['resolve', 'snapshot', 'commit', "
-                     "'fetch', 'merge', 'resnapshot', 'push']. See schemas/roles.schema.json for the allowed shape.",
+                     "'seed', 'fetch', 'accept-trusted', 'merge', 'resnapshot', 'push']. See schemas/roles.schema.json "
+                     "for the allowed shape.",
                      id="unknown step"),
         pytest.param("version: 1\nroles:\n  a:\n    stpes: []\n",
                      "{path}:4: roles -> a: Additional properties are not allowed ('stpes' was unexpected). "
@@ -68,7 +96,8 @@ def write_roles(tmp_path: Path, body: str) -> Path:
                      id="merge without fetch"),
         pytest.param("version: 1\nroles:\n  a:\n    steps: [fetch, resolve]\n",
                      "{path}:4: roles -> a -> steps: role 'a': steps ['fetch', 'resolve'] are out of order; they run "
-                     "in the order resolve -> snapshot -> commit -> fetch -> merge -> resnapshot -> push.",
+                     "in the order resolve -> snapshot -> commit -> seed -> fetch -> accept-trusted -> merge -> resnapshot "
+                     "-> push.",
                      id="impossible order"),
         pytest.param("version: 1\nroles:\n  a:\n    steps: [resolve, snapshot, commit, push]\n    may: [push-main]\n",
                      "{path}:5: roles -> a -> may: role 'a': push-main needs 'fetch' in steps (main is pushed with a "

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.rules.merge_decision import (Action, Method, conflict_name, decide, how_to_merge, is_conflict_sibling_of,
-                                 sibling_origin,
-                                 reconcile_copies)
+                                           reconcile_copies, sibling_origin)
 
 B, M, L, X = "base", "main", "local", "other"
 

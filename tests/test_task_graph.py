@@ -16,11 +16,23 @@ def test_doit_list_shows_one_task_per_step_of_the_role(make_machine):
     contributor = make_machine("build-01", "contributor")
     listing = doit(contributor, "list", "--all").stdout
     names = [line.split()[0] for line in listing.splitlines()]
-    assert names == ["check", "migrate", "propose", "sweep", "tick", "tick:commit", "tick:fetch", "tick:merge", "tick:push", "tick:resnapshot",
-                     "tick:resolve", "tick:snapshot"]
+    assert names == ["check", "migrate", "propose", "sweep", "tick", "tick:commit", "tick:fetch", "tick:merge", "tick:push",
+                     "tick:resnapshot", "tick:resolve", "tick:seed", "tick:snapshot"]
     consumer = make_machine("pod-1", "consumer")
     names = [line.split()[0] for line in doit(consumer, "list", "--all").stdout.splitlines()]
     assert names == ["check", "migrate", "propose", "sweep", "tick", "tick:fetch", "tick:merge", "tick:resolve"]
+
+
+def test_doit_list_shows_every_action_the_authority_takes_as_a_step(make_machine):
+    laptop = make_machine("laptop", "authority")
+    listing = doit(laptop, "list", "--all").stdout.splitlines()
+    steps = {line.split()[0]: line.split(None, 1)[1] for line in listing if line.startswith("tick:")}
+    assert set(steps) == {f"tick:{step}" for step in ("resolve", "snapshot", "commit", "seed", "fetch",
+                                                       "accept-trusted", "merge", "resnapshot", "push")}
+    assert "as main when origin has none" in steps["tick:seed"]
+    assert "proposals of rostered hosts" in steps["tick:accept-trusted"]
+    tick = next(line for line in listing if line.startswith("tick "))
+    assert "seed -> fetch -> accept-trusted -> merge" in tick
 
 
 def test_a_task_runs_the_chain_up_to_it_and_s_runs_one_step_alone(make_machine, origin):
@@ -32,7 +44,7 @@ def test_a_task_runs_the_chain_up_to_it_and_s_runs_one_step_alone(make_machine, 
     partial = doit(laptop, "tick:merge")
     assert partial.returncode == 0, partial.stderr
     assert [line.split(":")[0] for line in partial.stdout.splitlines()] == \
-        ["resolve", "snapshot", "commit", "fetch", "merge"]
+        ["resolve", "snapshot", "commit", "seed", "fetch", "accept-trusted", "merge"]
     assert main_files(origin)["by-project/finops/memory/MEMORY.md"] == "v1\n"  # push did not run
     alone = doit(laptop, "-s", "tick:fetch")
     assert alone.returncode == 0, alone.stderr
@@ -65,7 +77,7 @@ def test_plan_shows_the_roles_steps_and_commands_on_a_fresh_machine(make_machine
     result = pod.run("plan", "--role", "contributor")
     assert result.returncode == 0, result.stderr
     assert "role: contributor" in result.stdout
-    assert "steps: resolve -> snapshot -> commit -> fetch -> merge -> resnapshot -> push" in result.stdout
+    assert "steps: resolve -> snapshot -> commit -> seed -> fetch -> merge -> resnapshot -> push" in result.stdout
     assert "would run: git init" in result.stdout
     assert not pod.mirror.exists()
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.tools.git import TreeEntry
-from pipeline.rules.tree import case_collisions, compose_key_root, forbidden_entries, is_repo_file
+from pipeline.rules.tree import TreeEntry, case_collisions, compose_key_root, forbidden_entries, is_repo_file
 
 
 def tree(name: str, sha: str) -> TreeEntry:

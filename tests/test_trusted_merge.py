@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import main_files, proposal_refs, seeded_authority
-from pipeline.trust.merge import Settled, settle
 from pipeline.tools.git import Stage, parse_merge_tree
+from pipeline.trust.merge import Settled, settle
 
 INDEX = "# Memory Index\n\n- [Old](old.md) — what we knew\n"
 NOTES = "".join(f"line {i}\n--\n" for i in range(5))

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import time
 
+from pipeline.errors import FatalError
 from pipeline.mirror.conflicts import Pending, diff, pending, settle
 from pipeline.mirror.context import Context, load_context
-from pipeline.errors import FatalError
-from pipeline.tasks.lock import TICK_LOCK, hold_tick_lock
 from pipeline.mirror.memref import locate
+from pipeline.tasks.lock import TICK_LOCK, hold_tick_lock
 
 
 def hold_memory(ctx: Context) -> None:

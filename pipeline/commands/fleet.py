@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.lifecycle import start_pusher
+from pipeline.commands.status import PUSHER
+from pipeline.mirror.context import load_context
+from pipeline.services import supervise
 from pipeline.tasks.run import run_tasks
 
 
@@ -19,7 +23,18 @@ def sweep_branches(args: argparse.Namespace) -> int:
 
 
 def migrate_layout(args: argparse.Namespace) -> int:
-    return run_tasks("migrate", f"confirm={int(args.confirm)}", "wait=600")
+    if not args.confirm:
+        return run_tasks("migrate", "confirm=0", "wait=600")
+    # a pusher would publish this machine's branch in the old layout again while main moves to the new one: it
+    # waits out the migration, and starts again after it
+    ctx = load_context()
+    was_running, _ = supervise.status(ctx.settings.home, PUSHER)
+    supervise.stop(ctx.settings.home, PUSHER)
+    try:
+        return run_tasks("migrate", "confirm=1", "wait=600")
+    finally:
+        if was_running:
+            print(start_pusher(ctx))
 
 
 def check(args: argparse.Namespace) -> int:

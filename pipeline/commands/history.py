@@ -5,13 +5,14 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline.mirror import journal
 from pipeline.commands.conflicts import hold_memory
-from pipeline.mirror.context import ORIGIN_MAIN, Context, load_context
-from pipeline.errors import FatalError
 from pipeline.disk.fsops import atomic_write, file_id, move_to_trash, restore_from_trash
+from pipeline.errors import FatalError
+from pipeline.mirror import journal
+from pipeline.mirror.context import Context, load_context
 from pipeline.mirror.history import mirror_path, parse_log
 from pipeline.mirror.memref import locate, short_key, split_spec
+from pipeline.mirror.refs import ORIGIN_MAIN
 from pipeline.mirror.repo import local_keys, memory_dir
 from pipeline.rules.memory_only import KEY_ROOTS
 

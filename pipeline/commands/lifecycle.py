@@ -6,20 +6,24 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline.services import supervise
-
-from pipeline.mirror import live_tree
-from pipeline.tasks.run import run_tick
-from pipeline.mirror.context import Context, load_context
-from pipeline.services.supervise import daemon_argv
+from pipeline.commands.status import PUSHER, SYNC_DAEMON, gather, hook_line, render
 from pipeline.errors import FatalError
 from pipeline.faults import crash_point
 from pipeline.fleet.github import github_repo
+from pipeline.mirror import live_tree
+from pipeline.mirror.context import Context, load_context
+from pipeline.mirror.remote import check_remote
 from pipeline.mirror.repo import ensure_mirror
-from pipeline.mirror.remote import check_remote, remote_main
-from pipeline.commands.status import PUSHER, SYNC_DAEMON, gather, hook_line, render
-from pipeline.steps.fetch import seed
+from pipeline.services import supervise
+from pipeline.services.supervise import daemon_argv
+from pipeline.tasks.run import run_tick
 from pipeline.tools import gh, gitfoam
+
+
+def start_pusher(ctx: Context) -> str:
+    pid = supervise.start(ctx.settings.home, PUSHER, daemon_argv("pusher"))
+    kind = "gitfoam daemon" if ctx.state.read("pusher", {}).get("path") else "built-in"
+    return f"pusher: {kind}, running (PID {pid})"
 
 
 def _start(ctx: Context) -> list[str]:
@@ -28,9 +32,7 @@ def _start(ctx: Context) -> list[str]:
     if "sync" in ctx.role.daemons:
         lines.append(f"sync daemon: running (PID {supervise.start(ctx.settings.home, SYNC_DAEMON, daemon_argv('sync'))})")
     if "pusher" in ctx.role.daemons:
-        pid = supervise.start(ctx.settings.home, PUSHER, daemon_argv("pusher"))
-        kind = "gitfoam daemon" if ctx.state.read("pusher", {}).get("path") else "built-in"
-        lines.append(f"pusher: {kind}, running (PID {pid})")
+        lines.append(start_pusher(ctx))
     return lines
 
 
@@ -51,9 +53,6 @@ def install(args: argparse.Namespace) -> int:
         ctx.state.write("pusher", {"kind": "gitfoam", "path": str(binary)} if binary else {"kind": "built-in"})
     if run_tick("wait=600") not in (0, 3):
         raise FatalError("install: the first tick failed (see above); fix that and run install again.")
-    if ctx.role.can("seed") and "commit" in ctx.role.steps and remote_main(ctx) is None:
-        check_remote(ctx)
-        seed(ctx)  # a role that publishes but never fetches (offline) seeds here
     if binary:
         tree = ctx.state.read("snapshot", {}).get("tree")
         if tree:

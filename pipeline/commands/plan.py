@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.tasks.run import run_tasks
 from pipeline.mirror.context import load_context
+from pipeline.tasks.run import run_tasks
 
 
 def plan(args: argparse.Namespace) -> int:

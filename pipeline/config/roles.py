@@ -6,19 +6,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config.settings import Settings
-from pipeline.errors import ConfigError, InvalidRolesError
 from pipeline.config.yamlfile import Located, load, validator
+from pipeline.errors import ConfigError, InvalidRolesError
 
-STEPS = ("resolve", "snapshot", "commit", "fetch", "merge", "resnapshot", "push")
+STEPS = ("resolve", "snapshot", "commit", "seed", "fetch", "accept-trusted", "merge", "resnapshot", "push")
 # step -> steps that must run before it in the same role
 _NEEDS = {
     "snapshot": ("resolve",),
     "commit": ("snapshot",),
+    "seed": ("commit",),
     "fetch": (),
+    "accept-trusted": ("fetch",),
     "merge": ("resolve", "fetch"),
     "resnapshot": ("merge", "commit"),
     "push": ("commit",),
 }
+
+
+def with_implied_steps(steps: tuple[str, ...], may: frozenset[str]) -> tuple[str, ...]:
+    """The steps of a role in a version 1 table, written before seeding and the trusted merge were steps: there,
+    `may: [seed]` seeded main from the fetch step and a push-main role merged trusted proposals in it. Such a table
+    keeps doing both."""
+    implied = set(steps)
+    if "seed" in may and "commit" in steps:
+        implied.add("seed")
+    if "push-main" in may and "fetch" in steps:
+        implied.add("accept-trusted")
+    return tuple(step for step in STEPS if step in implied) if implied != set(steps) else steps
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ def load_roles(path: Path) -> RoleTable:
 def _build(located: Located, data: dict) -> RoleTable:
     path = located.path
     raw_roles: dict[str, dict] = data["roles"]
+    version = data["version"]
 
     def flatten(name: str, seen: tuple[str, ...]) -> dict:
         spec = raw_roles[name]
@@ -104,12 +119,13 @@ def _build(located: Located, data: dict) -> RoleTable:
     roles = {}
     for name in raw_roles:
         spec = flatten(name, (name,))
-        steps = tuple(spec.get("steps", ()))
+        may, steps = frozenset(spec.get("may", ())), tuple(spec.get("steps", ()))
+        _check_version(located, name, version, steps, may)
         role = Role(
             name=name,
             description=spec.get("description", ""),
-            steps=steps,
-            may=frozenset(spec.get("may", ())),
+            steps=with_implied_steps(steps, may) if version == 1 else steps,
+            may=may - {"seed"},
             exclusive=bool(spec.get("exclusive", False)),
             auto_merge=bool(spec.get("auto_merge", False)),
             hosts=tuple(spec.get("hosts", ())),
@@ -128,6 +144,15 @@ def _build(located: Located, data: dict) -> RoleTable:
     return RoleTable(source=path, roles=roles, legacy_modes=legacy)
 
 
+def _check_version(located: Located, name: str, version: int, steps: tuple[str, ...], may: frozenset[str]) -> None:
+    if version == 1 and {"seed", "accept-trusted"} & set(steps):
+        raise InvalidRolesError(f"{located.where(['roles', name, 'steps'])}: role {name!r}: the steps seed and "
+                                "accept-trusted need `version: 2` at the top of the file.")
+    if version == 2 and "seed" in may:
+        raise InvalidRolesError(f"{located.where(['roles', name, 'may'])}: role {name!r}: in a version 2 table seeding "
+                                "is a step: list seed in steps (after commit), not in may.")
+
+
 def _check_meaning(located: Located, role: Role) -> None:
     def fail(key: str, message: str) -> None:
         raise InvalidRolesError(f"{located.where(['roles', role.name, key])}: role {role.name!r}: {message}")
@@ -139,6 +164,9 @@ def _check_meaning(located: Located, role: Role) -> None:
         missing = [need for need in _NEEDS.get(step, ()) if need not in role.steps]
         if missing:
             fail("steps", f"step {step!r} needs {' and '.join(repr(m) for m in missing)} before it in steps.")
+    if "accept-trusted" in role.steps and not role.can("push-main"):
+        fail("steps", "step 'accept-trusted' needs push-main in may: only the role that publishes main merges "
+                      "proposals into it.")
     if role.can("push-main") and "fetch" not in role.steps:
         fail("may", "push-main needs 'fetch' in steps (main is pushed with a lease on what was fetched).")
     for needed in ("merge", "resnapshot", "push"):

@@ -10,19 +10,18 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from pipeline.services import supervise
-from pipeline.mirror.context import MAIN, Context
 from pipeline.errors import FatalError
-from pipeline.fleet.propose import PROPOSAL_PREFIX
 from pipeline.fleet.sweep import working_repo
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import MAIN, PROPOSAL_PREFIX
+from pipeline.mirror.remote import check_remote, push_refs
 from pipeline.projects.identity import UNMAPPED
 from pipeline.rules.memory_only import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME, is_memory_relpath
-from pipeline.mirror.remote import check_remote, push_refs
-from pipeline.commands.status import PUSHER
-from pipeline.steps.resolve import fresh_identities
-from pipeline.steps.commit import guard
 from pipeline.rules.merge_decision import conflict_name
-from pipeline.tools.git import EMPTY_TREE, TreeEntry
+from pipeline.rules.tree import TreeEntry
+from pipeline.steps.commit import guard
+from pipeline.steps.resolve import fresh_identities
+from pipeline.tools.git import EMPTY_TREE
 
 SCRATCH = "refs/migrate/main"
 
@@ -63,7 +62,7 @@ def plan_tree(snapshot_entries: dict[bytes, tuple[str, str]], old: dict, keys: d
 
 
 def migrate(ctx: Context, confirm: bool = False) -> None:
-    if not (ctx.role.can("seed") or ctx.role.can("push-main")) or "commit" not in ctx.role.steps:
+    if not ("seed" in ctx.role.steps or ctx.role.can("push-main")) or "commit" not in ctx.role.steps:
         raise FatalError(f"role {ctx.role.name} may not rewrite main; run migrate-layout on the authority "
                          "(or a contributor) whose memory should seed the new layout.")
     refs = check_remote(ctx)
@@ -106,8 +105,6 @@ def migrate(ctx: Context, confirm: bool = False) -> None:
     guard(ctx.git.diff_tree(EMPTY_TREE, tree))
     commit = ctx.git.commit_tree(tree, f"migrate to the by-project layout (from {ctx.settings.hostname})",
                                  [old_main])
-    pusher_was_running, _ = supervise.status(ctx.settings.home, PUSHER)
-    supervise.stop(ctx.settings.home, PUSHER)
     outcome = push_refs(ctx, [f"{commit}:{MAIN}"], lease=f"{MAIN}:{old_main}")
     if not outcome.ok(MAIN):
         raise FatalError(f"main moved or was refused ({outcome.summary(MAIN)}); nothing was deleted. Run it again.")
@@ -115,6 +112,3 @@ def migrate(ctx: Context, confirm: bool = False) -> None:
         push_refs(ctx, [f":{branch}" for branch in branches])
     ctx.state.write("base", {})  # the next tick merges the new main as for the first time: nothing counts as deleted
     ctx.say(f"migrated: main is {commit[:12]}; deleted {len(branches)} old branch(es)")
-    if pusher_was_running:
-        from pipeline.commands.lifecycle import start_pusher  # the command layer starts daemons
-        ctx.say(start_pusher(ctx))

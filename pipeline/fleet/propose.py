@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 
-from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.fleet.github import github_repo
-from pipeline.rules.memory_only import is_mirror_path
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import MAIN, ORIGIN_MAIN, PROPOSAL_PREFIX
 from pipeline.mirror.remote import push_refs, remote_main
+from pipeline.rules.memory_only import is_mirror_path
 from pipeline.tools import gh
 from pipeline.tools.git import EMPTY_TREE
 
-PROPOSAL_PREFIX = "proposal"
 PROPOSED_VERSIONS = 5  # per path
 PROPOSED_PATHS = 5000
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
-from pipeline.fleet.propose import PROPOSAL_PREFIX
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import MAIN, ORIGIN_MAIN, PROPOSAL_PREFIX
 from pipeline.mirror.remote import push_refs, remote_main
 from pipeline.tools.git import Git
 

@@ -5,22 +5,18 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from pipeline.config.ignore import Ignore, load_ignore
+from pipeline.config.roles import Role, RoleTable, load_roles, resolve_role
 from pipeline.config.settings import Settings, load_settings
+from pipeline.config.yamlfile import read_validated, save_validated
 from pipeline.console import echo
 from pipeline.errors import ConfigError
-from pipeline.projects.identity import Mapping, load_mappings
-from pipeline.config.ignore import Ignore, load_ignore
-from pipeline.log import LOG_NAME, LOGGER, setup_logging
+from pipeline.log import LOGGER, LOG_NAME, setup_logging
 from pipeline.masking import mask
-from pipeline.config.roles import Role, RoleTable, load_roles, resolve_role
 from pipeline.mirror.state import State, run_id
+from pipeline.projects.identity import Mapping, load_mappings
 from pipeline.tools.git import Git
 from pipeline.tools.run import Runner
-from pipeline.config.yamlfile import read_validated, save_validated
-
-BASE_REF = "refs/mirror/base"
-ORIGIN_MAIN = "refs/remotes/origin/main"
-MAIN = "refs/heads/main"
 
 
 @dataclass

@@ -2,10 +2,10 @@
 tick must never build on (its snapshot would leave every old file out); only migrate-layout moves it."""
 from __future__ import annotations
 
-from pipeline.mirror.context import Context
 from pipeline.errors import FatalError
+from pipeline.mirror.context import Context
 from pipeline.rules.memory_only import KEY_ROOTS, MEMORY, PROJECT_DIR_NAME
-from pipeline.tools.git import TreeEntry
+from pipeline.rules.tree import TreeEntry
 
 TREE_MODE = "040000"
 

@@ -12,8 +12,8 @@ import enum
 import time
 from dataclasses import dataclass
 
-from pipeline.mirror.context import Context
 from pipeline.errors import FatalError
+from pipeline.mirror.context import Context
 from pipeline.mirror.remote import lease_ref, push_refs, remote_refs
 from pipeline.tools.git import EMPTY_TREE
 

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.mirror.context import Context
 from pipeline.errors import FatalError
+from pipeline.mirror.context import Context
 from pipeline.mirror.repo import LocalKey, local_keys, memory_dir
 from pipeline.rules.memory_only import KEY_ROOTS, MEMORY
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pipeline.mirror.context import MAIN, Context
 from pipeline.errors import FatalError
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import MAIN
 from pipeline.mirror.state import run_id
 from pipeline.tools.run import CalledProcessError
 

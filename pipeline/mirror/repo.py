@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.mirror import live_tree
-from pipeline.mirror.context import BASE_REF, Context
-from pipeline.errors import FatalError
 from pipeline.disk.fsops import remove_temp_files
+from pipeline.errors import FatalError
+from pipeline.mirror import live_tree
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import BASE_REF
+from pipeline.mirror.state import run_id
 from pipeline.projects.identity import Identity
 from pipeline.rules.memory_only import MEMORY
-from pipeline.mirror.state import run_id
 
 # the work tree holds this machine's memory as Claude names the dirs: projects/<encoded>/memory/...
 WORKTREE_DIR = "projects"

@@ -9,11 +9,11 @@ import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from pipeline.projects.decode import Decoder
-from pipeline.errors import ConfigError
-from pipeline.rules.memory_only import PROJECT_DIR_NAME, is_key_name
-from pipeline.projects.repos import canonical_root, is_bare_repo, key_name
 from pipeline.config.yamlfile import load, validator
+from pipeline.errors import ConfigError
+from pipeline.projects.decode import Decoder
+from pipeline.projects.repos import canonical_root, is_bare_repo, key_name
+from pipeline.rules.memory_only import PROJECT_DIR_NAME, is_key_name
 
 # (marker, priority): lower wins; agent.yml marks a fleet agent, the others a package, .git the repo root
 MARKERS = (

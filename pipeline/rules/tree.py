@@ -1,12 +1,22 @@
 """Pure tree decisions: how a snapshot tree is composed from the base and local memory, and the guard."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipeline.rules.memory_only import KEY_ROOTS, is_mirror_path
-from pipeline.tools.git import TreeEntry
 
 TREE_MODE = "040000"
 REGULAR_MODES = ("100644", "100755")  # a file; anything else from main (a link, a submodule) is never written
 FORBIDDEN_MODES = {"120000": "a symlink", "160000": "a submodule"}
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a git tree: `path` is its name in the tree (or its whole path in a recursive listing)."""
+    mode: str
+    kind: str
+    sha: str
+    path: bytes
 
 
 def compose_key_root(

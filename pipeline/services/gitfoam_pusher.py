@@ -16,8 +16,8 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from pipeline.mirror import blocked
 from pipeline.config.settings import Settings
+from pipeline.mirror import blocked
 from pipeline.services.supervise import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.tools import gitfoam
 

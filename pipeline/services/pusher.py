@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.mirror.context import Context
 from pipeline.crash import crash_message
-from pipeline.services.supervise import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.errors import FatalError
+from pipeline.mirror.context import Context
 from pipeline.mirror.remote import host_ref, push_refs
+from pipeline.services.supervise import StopFlag, install_sigterm_handler, interruptible_sleep
 from pipeline.services.watch import Changes, watch
 
 THROTTLE_SECONDS = 0.3  # force-pushes of the host branch are coalesced to at most one per this period

@@ -12,14 +12,14 @@ import os
 import time
 from pathlib import Path
 
-from pipeline.tasks.run import run_tasks, run_tick
+from pipeline.config.roles import Role, load_roles, resolve_role
 from pipeline.config.settings import Settings, load_settings
 from pipeline.crash import EXIT_CRASH, crash_message
-from pipeline.services.supervise import StopFlag, install_sigterm_handler
 from pipeline.errors import FatalError
 from pipeline.rules.memory_only import MEMORY, PROJECT_DIR_NAME, TEMP_MARKER
-from pipeline.config.roles import Role, load_roles, resolve_role
+from pipeline.services.supervise import StopFlag, install_sigterm_handler
 from pipeline.services.watch import Changes, watch
+from pipeline.tasks.run import run_tasks, run_tick
 
 DEBOUNCE_SECONDS = 0.025  # an editor's write comes as several events: gather them into one snapshot
 POLL_SECONDS = 0.2  # how often the loop looks at its stop flag while waiting

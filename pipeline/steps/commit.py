@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from pipeline.mirror import blocked
 
+from pipeline.errors import GuardError
+from pipeline.faults import crash_point
 from pipeline.mirror import live_tree
 from pipeline.mirror.blocked import BLOCKED_LOG
 from pipeline.mirror.context import Context
-from pipeline.errors import GuardError
-from pipeline.faults import crash_point
-from pipeline.projects.identity import UNMAPPED
 from pipeline.mirror.repo import JOINED, LocalKey, local_keys, read_base, worktree
-from pipeline.rules.memory_only import KEY_ROOTS, split_mirror_path
-from pipeline.tools.git import EMPTY_TREE, Change, TreeEntry, tree_id
-from pipeline.rules.tree import TREE_MODE, compose_key_root, forbidden_entries, is_repo_file
 from pipeline.mirror.verdicts import judge
+from pipeline.projects.identity import UNMAPPED
+from pipeline.rules.memory_only import KEY_ROOTS, split_mirror_path
+from pipeline.rules.tree import TREE_MODE, TreeEntry, compose_key_root, forbidden_entries, is_repo_file
+from pipeline.tools.git import EMPTY_TREE, Change, tree_id
 
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
 KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)

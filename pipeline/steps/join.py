@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.mirror.context import Context
 from pipeline.disk.fsops import atomic_write, blob_id, is_inside
-from pipeline.projects.identity import UNMAPPED
+from pipeline.mirror.context import Context
 from pipeline.mirror.repo import JOINED, LocalKey, memory_dir, read_base
+from pipeline.projects.identity import UNMAPPED
 from pipeline.rules.memory_only import MEMORY
-from pipeline.steps.commit import base_listing
-from pipeline.steps.merge_both import merge_both
 from pipeline.rules.merge_decision import Action, join_decision
 from pipeline.rules.tree import REGULAR_MODES
+from pipeline.steps.commit import base_listing
+from pipeline.steps.merge_both import merge_both
 
 
 def join_new_dirs(ctx: Context, keys: dict[str, LocalKey]) -> None:

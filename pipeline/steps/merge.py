@@ -8,17 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.disk.fsops import atomic_write, blob_id, is_inside, move_to_trash
+from pipeline.faults import crash_point
 from pipeline.mirror import journal
 from pipeline.mirror.context import Context
-from pipeline.faults import crash_point
-from pipeline.disk.fsops import atomic_write, blob_id, is_inside, move_to_trash
-from pipeline.steps.join import join_new_dirs
+from pipeline.mirror.journal import Written
 from pipeline.mirror.repo import local_keys, local_writes, memory_dir, read_base, write_base
 from pipeline.rules.memory_only import MEMORY, NAME_MAX, split_mirror_path
-from pipeline.mirror.journal import Written
-from pipeline.steps.merge_both import merge_both
 from pipeline.rules.merge_decision import Action, decide
 from pipeline.rules.tree import REGULAR_MODES, is_repo_file
+from pipeline.steps.join import join_new_dirs
+from pipeline.steps.merge_both import merge_both
 
 REPLACE_ATTEMPTS = 3  # a file edited again at each attempt is left as it is until the next tick
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline.mirror.context import Context
 from pipeline.disk.fsops import atomic_write, blob_id, write_conflict_sibling
+from pipeline.mirror.context import Context
 from pipeline.mirror.journal import Written
 from pipeline.rules.index_merge import load_limit_note, merge_index
 from pipeline.rules.merge_decision import Action, Method, how_to_merge

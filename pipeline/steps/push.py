@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 
-from pipeline.mirror.context import MAIN, ORIGIN_MAIN, Context
 from pipeline.errors import FatalError
 from pipeline.mirror import lease
-from pipeline.mirror.repo import local_keys, read_base, write_base
+from pipeline.mirror.context import Context
+from pipeline.mirror.refs import MAIN, ORIGIN_MAIN
 from pipeline.mirror.remote import PushOutcome, host_ref, push_refs, remote_refs
+from pipeline.mirror.repo import local_keys, read_base, write_base
 
 HOST_PUSH_ATTEMPTS = 5
 # two machines with one name take turns on the branch: status keeps saying so for a day after the last sighting

@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.projects.claude_settings import auto_memory, read_user_settings
 from pipeline.mirror.context import Context
-from pipeline.projects.identity import Identity, agent_identities, relocated_identity, resolve_all
 from pipeline.mirror.repo import load_identities, memory_dir
+from pipeline.projects.claude_settings import auto_memory, read_user_settings
+from pipeline.projects.identity import Identity, agent_identities, relocated_identity, resolve_all
 
 
 def outside_projects(ctx: Context) -> tuple[list[Identity], list[str]]:

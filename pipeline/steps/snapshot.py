@@ -11,16 +11,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline.tools import localcopy
-from pipeline.mirror.context import Context
-from pipeline.faults import crash_point
-from pipeline.steps.join import join_new_dirs
 from pipeline.disk.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
-from pipeline.mirror.repo import (LocalKey, ensure_mirror, local_keys, local_writes, memory_dir,
-                             read_base, worktree)
 from pipeline.disk.scan import fingerprint, listing, memory_files
+from pipeline.faults import crash_point
+from pipeline.mirror.context import Context
+from pipeline.mirror.repo import LocalKey, ensure_mirror, local_keys, local_writes, memory_dir, read_base, worktree
 from pipeline.rules.merge_decision import reconcile_copies
-from pipeline.tools import rsync
+from pipeline.steps.join import join_new_dirs
+from pipeline.tools import localcopy, rsync
 
 COPY_ATTEMPTS = 3  # copies of a project dir whose memory is being rewritten, before it waits for the next tick
 # A dir the work tree holds already is brought up to date here: a stat per file, and a copy of the few that

@@ -6,18 +6,20 @@ from typing import Iterator
 from doit import get_var
 from doit.exceptions import TaskFailed
 
-from pipeline.mirror.context import run_config
+from pipeline.config.roles import Role, resolve_role
 from pipeline.errors import FatalError
 from pipeline.masking import mask
+from pipeline.mirror.context import run_config
 from pipeline.tasks.reporter import MirrorReporter
-from pipeline.config.roles import Role, resolve_role
 from pipeline.tasks.runstep import flag, run_check, run_fleet, run_step
 
 STEP_DOCS = {
     "resolve": "map ~/.claude/projects/<encoded>/ dirs to identity keys",
     "snapshot": "copy memory/ subtrees into the mirror work tree",
     "commit": "build the snapshot commit on the base, on the host branch",
-    "fetch": "read origin/main (seed it when missing and allowed)",
+    "seed": "publish this machine's snapshot as main when origin has none",
+    "fetch": "read origin/main",
+    "accept-trusted": "merge clean, signed proposals of rostered hosts into the fetched main",
     "merge": "merge origin/main into local memory (three-way)",
     "resnapshot": "snapshot again to include what merge wrote",
     "push": "publish the host branch (and main, for push-main roles)",

@@ -8,10 +8,10 @@ from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
 from pipeline.mirror.context import end_run
+from pipeline.mirror.state import new_run
 from pipeline.tasks.graph import namespace
 from pipeline.tasks.lock import release_tick_locks
 from pipeline.tasks.runstep import exit_code_of_run
-from pipeline.mirror.state import new_run
 
 
 # doit looks up its plugins in the metadata of every installed package, on each run (some 12 ms a command). A

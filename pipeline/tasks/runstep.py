@@ -14,15 +14,15 @@ from typing import Callable
 from doit import get_var
 from doit.exceptions import TaskFailed
 
-from pipeline.mirror.context import Context, run_context
 from pipeline.crash import EXIT_CRASH, crash_message
 from pipeline.errors import FatalError, disk_full_in, from_os_error
 from pipeline.faults import crash_point
-from pipeline.tasks.lock import TICK_LOCK, hold_tick_lock
 from pipeline.log import LOG_NAME
 from pipeline.masking import mask
+from pipeline.mirror.context import Context, run_context
 from pipeline.mirror.remote import check_remote
 from pipeline.mirror.state import run_id
+from pipeline.tasks.lock import TICK_LOCK, hold_tick_lock
 from pipeline.tools.run import CalledProcessError
 
 TOUCHES_REMOTE = ("fetch", "push")
@@ -113,7 +113,7 @@ def run_step(step: str, first: bool, last: bool) -> TaskFailed | None:
     # that, the fetch or push step reaches the remote itself (a snapshot-only run needs no network at all)
     def body(ctx: Context) -> None:
         crash_point(f"before:{step}")
-        importlib.import_module(f"pipeline.steps.{step}").run(ctx)
+        importlib.import_module(f"pipeline.steps.{step.replace('-', '_')}").run(ctx)
         crash_point(f"after:{step}")
 
     return _guarded(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import FatalError
+from pipeline.rules.tree import TreeEntry
 from pipeline.tools import catfile
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore, commit_body, object_id, tree_content
 from pipeline.tools.run import CalledProcessError, Result, Runner, Session
@@ -53,14 +54,6 @@ def no_git_env(hostname: str) -> dict[str, str]:
 
 def zsplit(data: bytes) -> list[bytes]:
     return [part for part in data.split(b"\0") if part]
-
-
-@dataclass(frozen=True)
-class TreeEntry:
-    mode: str
-    kind: str
-    sha: str
-    path: bytes
 
 
 def tree_body(entries: list[TreeEntry]) -> bytes:

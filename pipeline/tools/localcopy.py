@@ -6,8 +6,8 @@ import shutil
 import stat
 from pathlib import Path
 
-from pipeline.rules.memory_only import MEMORY
 from pipeline.disk.scan import everything, listing
+from pipeline.rules.memory_only import MEMORY
 
 
 def mirror_tree(sources: dict[str, Path], target: Path, excluded: dict[str, list[str]] | None = None,

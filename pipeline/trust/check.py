@@ -11,14 +11,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config.roles import RoleTable
 from pipeline.config.settings import Settings
 from pipeline.errors import FatalError
-from pipeline.fleet.propose import PROPOSAL_PREFIX
-from pipeline.trust.roster import allowed_signers, host_keys, roster_role, signers_file
-from pipeline.config.roles import RoleTable
-from pipeline.tools.git import EMPTY_TREE, Change, Git
-from pipeline.rules.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_repo_file
+from pipeline.mirror.refs import PROPOSAL_PREFIX
 from pipeline.mirror.verdicts import blob_verdicts, name_verdicts
+from pipeline.rules.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_repo_file
+from pipeline.tools.git import EMPTY_TREE, Change, Git
+from pipeline.trust.roster import allowed_signers, host_keys, roster_role, signers_file
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from pipeline.config.roles import Role, RoleTable
 from pipeline.config.settings import Settings
 from pipeline.errors import ConfigError
-from pipeline.config.roles import Role, RoleTable
 
 
 def roster_role(host: str, table: RoleTable) -> Role | None:

@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import every_path_on
-from pipeline.tools import localcopy
 from pipeline.rules.memory_only import is_memory_relpath, is_mirror_path
-from pipeline.tools import rsync
+from pipeline.tools import localcopy, rsync
 from pipeline.tools.run import Runner
 
 names = st.sampled_from(["memory", "todos", "notes.md", "s.jsonl", "ctx_refresh_1.json", "MEMORY.md", "a.b.md",
