@@ -14,7 +14,8 @@ from conftest import git
 from pipeline.errors import FatalError
 from pipeline.rules.tree import TreeEntry
 from pipeline.tools import catfile
-from pipeline.tools.git import EMPTY_TREE, Change, Git
+from pipeline.tools.git import Git
+from pipeline.tools.git_formats import EMPTY_TREE, Change
 from pipeline.tools.objectstore import UNKNOWN, ObjectStore
 from pipeline.tools.run import Runner
 

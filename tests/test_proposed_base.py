@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.fleet.propose import remember_proposed
 from pipeline.steps.merge import Proposed, proposed_from
-from pipeline.tools.git import Change
+from pipeline.tools.git_formats import Change
 
 PATH = "by-project/finops/memory/x.md"
 PROPOSED = Proposed(frozenset({(PATH, "b1"), (PATH, "b2")}), {PATH: "b2"})

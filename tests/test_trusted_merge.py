@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import main_files, proposal_refs, seeded_authority
-from pipeline.tools.git import Stage, parse_merge_tree
+from pipeline.tools.git_formats import Stage, parse_merge_tree
 from pipeline.trust.merge import Settled, settle
 
 INDEX = "# Memory Index\n\n- [Old](old.md) — what we knew\n"

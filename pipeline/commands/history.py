@@ -11,9 +11,9 @@ from pipeline.errors import FatalError
 from pipeline.mirror import journal
 from pipeline.mirror.context import Context, load_context
 from pipeline.mirror.history import mirror_path, parse_log
+from pipeline.mirror.keys import local_keys, memory_dir
 from pipeline.mirror.memref import locate, short_key, split_spec
 from pipeline.mirror.refs import ORIGIN_MAIN
-from pipeline.mirror.repo import local_keys, memory_dir
 from pipeline.rules.memory_only import KEY_ROOTS
 
 NO_MAIN = "no main fetched yet on this machine: run `memory-sync sync-now` first."

@@ -4,10 +4,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from pipeline.mirror.base import read_base
 from pipeline.mirror.conflicts import pending
 from pipeline.mirror.context import Context
+from pipeline.mirror.keys import local_keys, memory_dir
 from pipeline.mirror.memref import short_key
-from pipeline.mirror.repo import local_keys, memory_dir, read_base
 from pipeline.rules.index_merge import INDEX_NAME, load_limit_note, topic_targets
 from pipeline.services import supervise
 from pipeline.tools import gitfoam

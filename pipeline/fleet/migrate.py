@@ -21,7 +21,7 @@ from pipeline.rules.merge_decision import conflict_name
 from pipeline.rules.tree import TreeEntry
 from pipeline.steps.commit import guard
 from pipeline.steps.resolve import fresh_identities
-from pipeline.tools.git import EMPTY_TREE
+from pipeline.tools.git_formats import EMPTY_TREE
 
 SCRATCH = "refs/migrate/main"
 

@@ -11,7 +11,7 @@ from pipeline.mirror.refs import MAIN, ORIGIN_MAIN, PROPOSAL_PREFIX
 from pipeline.mirror.remote import push_refs, remote_main
 from pipeline.rules.memory_only import is_mirror_path
 from pipeline.tools import gh
-from pipeline.tools.git import EMPTY_TREE
+from pipeline.tools.git_formats import EMPTY_TREE
 
 PROPOSED_VERSIONS = 5  # per path
 PROPOSED_PATHS = 5000

@@ -8,8 +8,8 @@ from pathlib import Path
 from pipeline.disk.fsops import atomic_write, move_to_trash
 from pipeline.disk.scan import memory_files
 from pipeline.mirror.context import Context
+from pipeline.mirror.keys import local_keys, memory_dir
 from pipeline.mirror.memref import MemoryFile, short_key
-from pipeline.mirror.repo import local_keys, memory_dir
 from pipeline.rules.merge_decision import sibling_origin
 
 CHOICES = ("local", "main", "both")

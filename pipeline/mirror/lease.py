@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pipeline.errors import FatalError
 from pipeline.mirror.context import Context
 from pipeline.mirror.remote import lease_ref, push_refs, remote_refs
-from pipeline.tools.git import EMPTY_TREE
+from pipeline.tools.git_formats import EMPTY_TREE
 
 STALE_AFTER_INTERVALS = 3
 

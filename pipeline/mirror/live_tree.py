@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.mirror.context import Context
-from pipeline.tools.git import OUR_TERMS, Git
+from pipeline.tools.git import Git
+from pipeline.tools.git_formats import OUR_TERMS
 
 
 def live_dir(ctx: Context) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.errors import FatalError
 from pipeline.mirror.context import Context
-from pipeline.mirror.repo import LocalKey, local_keys, memory_dir
+from pipeline.mirror.keys import LocalKey, local_keys, memory_dir
 from pipeline.rules.memory_only import KEY_ROOTS, MEMORY
 
 DEFAULT_ROOT = KEY_ROOTS[0]

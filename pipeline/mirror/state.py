@@ -1,4 +1,5 @@
-"""What one step tells the next: small JSON files under $AGENTIHOOKS_HOME/state/, written atomically."""
+"""What one step tells the next: small JSON files under $AGENTIHOOKS_HOME/state/, written atomically, each named in
+state_files.py."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.disk.fsops import atomic_write
+from pipeline.mirror.state_files import STATE_FILES
 
 # One run is one tick or one fleet command. A long-lived process (the daemon) makes many runs, and what a run
 # learned about origin or the disk is only trusted inside that run: anything keyed by the run id is redone
@@ -32,13 +34,16 @@ class State:
         self._dry = _DRY_WRITES.setdefault(directory, {}) if dry_run else {}
 
     def path(self, name: str) -> Path:
+        if name not in STATE_FILES:
+            raise ValueError(f"{name!r} is not a state file of state_files.py")  # a bug: every name is listed there
         return self.directory / f"{name}.json"
 
     def read(self, name: str, default: Any = None) -> Any:
+        path = self.path(name)
         if name in self._dry:
             return self._dry[name]
         try:
-            return json.loads(self.path(name).read_text(encoding="utf-8"))
+            return json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return default
         except (OSError, ValueError):
@@ -46,6 +51,7 @@ class State:
             return default
 
     def write(self, name: str, value: Any) -> None:
+        path = self.path(name)
         if self.dry_run:
             self._dry[name] = value
             return
@@ -53,13 +59,14 @@ class State:
         # pure-Python one (the record of every project dir's tree is rewritten at each change)
         data = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
         try:
-            if self.path(name).read_bytes() == data:
+            if path.read_bytes() == data:
                 return  # a tick that learned nothing new rewrites (and fsyncs) nothing
         except OSError:
             pass
-        atomic_write(self.path(name), data)
+        atomic_write(path, data)
 
     def forget(self, *names: str) -> None:
+        paths = [self.path(name) for name in names]
         if not self.dry_run:
-            for name in names:
-                self.path(name).unlink(missing_ok=True)
+            for path in paths:
+                path.unlink(missing_ok=True)

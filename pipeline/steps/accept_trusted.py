@@ -11,10 +11,10 @@ check failed.
 from __future__ import annotations
 
 from pipeline.mirror import lease
+from pipeline.mirror.base import settle_base
 from pipeline.mirror.context import Context
 from pipeline.mirror.refs import PROPOSAL_PREFIX
 from pipeline.mirror.remote import remote_refs
-from pipeline.mirror.repo import settle_base
 from pipeline.trust.check import proposal_host, ref_problems
 from pipeline.trust.merge import merge_proposal
 from pipeline.trust.roster import roster_role

@@ -10,14 +10,16 @@ from pipeline.mirror import blocked
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
 from pipeline.mirror import live_tree
+from pipeline.mirror.base import read_base
 from pipeline.mirror.blocked import BLOCKED_LOG
 from pipeline.mirror.context import Context
-from pipeline.mirror.repo import JOINED, LocalKey, local_keys, read_base, worktree
+from pipeline.mirror.keys import JOINED, LocalKey, local_keys
+from pipeline.mirror.repo import worktree
 from pipeline.mirror.verdicts import judge
 from pipeline.projects.identity import UNMAPPED
 from pipeline.rules.memory_only import KEY_ROOTS, split_mirror_path
 from pipeline.rules.tree import TREE_MODE, TreeEntry, compose_key_root, forbidden_entries, is_repo_file
-from pipeline.tools.git import EMPTY_TREE, Change, tree_id
+from pipeline.tools.git_formats import EMPTY_TREE, Change, tree_id
 
 NAME_HOLDS_SECRET = "its name looks like it holds a secret"
 KEY_ROOT_NAMES = frozenset(root.encode() for root in KEY_ROOTS)

@@ -9,11 +9,12 @@ origin and this tick could not merge its proposals again. tests/test_published_f
 """
 from __future__ import annotations
 
+from pipeline.mirror.base import settle_base
 from pipeline.mirror.context import Context
 from pipeline.mirror.layout import refuse_old_layout
 from pipeline.mirror.refs import MAIN, ORIGIN_MAIN
 from pipeline.mirror.remote import remote_main
-from pipeline.mirror.repo import ensure_mirror, settle_base
+from pipeline.mirror.repo import ensure_mirror
 
 
 def run(ctx: Context) -> None:

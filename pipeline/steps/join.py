@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.disk.fsops import atomic_write, blob_id, is_inside
+from pipeline.mirror.base import read_base
 from pipeline.mirror.context import Context
-from pipeline.mirror.repo import JOINED, LocalKey, memory_dir, read_base
+from pipeline.mirror.keys import JOINED, LocalKey, memory_dir
 from pipeline.projects.identity import UNMAPPED
 from pipeline.rules.memory_only import MEMORY
 from pipeline.rules.merge_decision import Action, join_decision

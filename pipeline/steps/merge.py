@@ -11,9 +11,10 @@ from pathlib import Path
 from pipeline.disk.fsops import atomic_write, blob_id, is_inside, move_to_trash
 from pipeline.faults import crash_point
 from pipeline.mirror import journal
+from pipeline.mirror.base import read_base, write_base
 from pipeline.mirror.context import Context
 from pipeline.mirror.journal import Written
-from pipeline.mirror.repo import local_keys, local_writes, memory_dir, read_base, write_base
+from pipeline.mirror.keys import local_keys, local_writes, memory_dir
 from pipeline.rules.memory_only import MEMORY, NAME_MAX, split_mirror_path
 from pipeline.rules.merge_decision import Action, decide
 from pipeline.rules.tree import REGULAR_MODES, is_repo_file

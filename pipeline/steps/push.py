@@ -9,10 +9,11 @@ import time
 
 from pipeline.errors import FatalError
 from pipeline.mirror import lease
+from pipeline.mirror.base import read_base, write_base
 from pipeline.mirror.context import Context
+from pipeline.mirror.keys import local_keys
 from pipeline.mirror.refs import MAIN, ORIGIN_MAIN
 from pipeline.mirror.remote import PushOutcome, host_ref, push_refs, remote_refs
-from pipeline.mirror.repo import local_keys, read_base, write_base
 
 HOST_PUSH_ATTEMPTS = 5
 # two machines with one name take turns on the branch: status keeps saying so for a day after the last sighting

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from pipeline.mirror.context import Context
-from pipeline.mirror.repo import load_identities, memory_dir
+from pipeline.mirror.keys import load_identities, memory_dir
 from pipeline.projects.claude_settings import auto_memory, read_user_settings
 from pipeline.projects.identity import Identity, agent_identities, relocated_identity, resolve_all
 

@@ -6,10 +6,12 @@ merges it on its next tick.
 """
 from __future__ import annotations
 
+from pipeline.mirror.base import write_base
 from pipeline.mirror.context import Context
+from pipeline.mirror.keys import local_keys
 from pipeline.mirror.refs import MAIN, ORIGIN_MAIN
 from pipeline.mirror.remote import push_refs, remote_main
-from pipeline.mirror.repo import ensure_mirror, local_keys, write_base
+from pipeline.mirror.repo import ensure_mirror
 
 
 def seed(ctx: Context) -> bool:

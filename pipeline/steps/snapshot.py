@@ -14,8 +14,10 @@ from pathlib import Path
 from pipeline.disk.fsops import atomic_write, file_id, move_to_trash, write_conflict_sibling
 from pipeline.disk.scan import fingerprint, listing, memory_files
 from pipeline.faults import crash_point
+from pipeline.mirror.base import read_base
 from pipeline.mirror.context import Context
-from pipeline.mirror.repo import LocalKey, ensure_mirror, local_keys, local_writes, memory_dir, read_base, worktree
+from pipeline.mirror.keys import LocalKey, local_keys, local_writes, memory_dir
+from pipeline.mirror.repo import ensure_mirror, worktree
 from pipeline.rules.merge_decision import reconcile_copies
 from pipeline.steps.join import join_new_dirs
 from pipeline.tools import localcopy, rsync

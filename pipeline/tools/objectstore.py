@@ -3,18 +3,15 @@
 A tick writes a handful of small objects (the trees and the commit of one snapshot) and moves two or three refs.
 Each of those as a git command costs a process start, several times the work itself, so they are written here:
 loose objects exactly as git writes them (zlib of "<type> <size>\\0<content>", named by its sha1), many objects
-at once as one pack with its index (pack and index version 2, as `git index-pack` makes them; git keeps a fetch
-of more than 100 objects packed for the same reason: thousands of small files cost more to write and to read),
-and refs with git's own lock-file protocol (`<ref>.lock` created exclusively, then renamed over the ref), which
-every git process respects. Objects this store neither wrote in this run nor holds loose (packed by a fetch or a
-gc) are left to git to read.
+at once as one pack with its index (packs.py), and refs with git's own lock-file protocol (`<ref>.lock` created
+exclusively, then renamed over the ref), which every git process respects. Objects this store neither wrote in this
+run nor holds loose or whole in a pack (a delta, a tag) are left to git to read.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
-import struct
 import time
 import zlib
 from contextlib import contextmanager
@@ -22,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pipeline.errors import FatalError
-from pipeline.tools import catfile
+from pipeline.tools import catfile, packs
 from pipeline.tools.catfile import TREE_MODE
 
 # git's own default for loose objects (core.looseCompression): fast, and these objects are small
@@ -30,14 +27,8 @@ _LEVEL = 1
 UNPACK_LIMIT = 100  # git's transfer.unpackLimit: more objects than this are written as one pack
 PACK_BYTES = 64 << 20  # a batch's objects wait in memory up to this much, then go out as a pack
 RECENT_BYTES = 64 << 20  # what a run wrote is kept for its own reads (the scan reads each new file) up to this
-_PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
-_KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}  # what a pack's header says; 6 and 7 are deltas
-_READ_AHEAD = 8192
 _HEX = frozenset("0123456789abcdef")
 _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
-# A pack and its index never change once written (their names are their checksum): this process reads an index
-# again only when the file at its path is another one.
-_INDEXES: dict[Path, tuple[tuple[int, int, int], dict[bytes, tuple[Path, int]]]] = {}
 # what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
 UNKNOWN = "unknown"
 
@@ -110,47 +101,19 @@ class ObjectStore:
         """id -> (pack, offset) of the objects in the repository's packs: a file that did not change is stored
         already, and storing it again would cost a compression and a write. Each run lists the packs again."""
         if self._packed_ids is None:
-            self._packed_ids = {}
-            listed = set(self._packs.glob("pack-*.idx"))
-            for gone in [index for index in _INDEXES if index.parent == self._packs and index not in listed]:
-                del _INDEXES[gone]
-            for index in listed:
-                try:
-                    info = index.stat()
-                except FileNotFoundError:
-                    continue  # packed again by a gc since the listing
-                signature = (info.st_size, info.st_ino, info.st_mtime_ns)
-                known = _INDEXES.get(index)
-                if known is None or known[0] != signature:
-                    known = _INDEXES[index] = (signature, _read_index(index))
-                self._packed_ids.update(known[1])
+            self._packed_ids = packs.packed_objects(self._packs)
         return self._packed_ids
 
     def _read_packed(self, sha: str) -> tuple[str, bytes] | None:
-        """(type, content) of an object stored whole in a pack; None when it is not packed, or packed as a delta
-        (git reads those)."""
         where = self._packed().get(bytes.fromhex(sha))
-        if where is None:
-            return None
-        try:
-            with open(where[0], "rb") as pack:
-                pack.seek(where[1])
-                data = pack.read(64 + _READ_AHEAD)
-                kind, size, start = _pack_header(data)
-                if kind not in _KINDS:
-                    return None  # a delta
-                inflate = zlib.decompressobj()
-                body = inflate.decompress(data[start:])
-                while not inflate.eof:
-                    more = pack.read(max(_READ_AHEAD, size - len(body)))
-                    if not more:
-                        break
-                    body += inflate.decompress(more)
-        except FileNotFoundError:
-            return None  # packed again (gc) since this run read the indexes: git finds it
-        if len(body) != size:
-            raise FatalError(f"the mirror's object {sha} is damaged: move the mirror away and run again")
-        return _KINDS[kind], body
+        return packs.read_object(*where) if where is not None else None
+
+    def _write_pack(self, objects: dict[str, tuple[str, bytes]]) -> None:
+        pack, located = packs.write_pack(self._packs, objects, _LEVEL)
+        for sha, (kind, body) in objects.items():
+            self._remember(sha, kind, body)
+        if self._packed_ids is not None:
+            self._packed_ids.update((raw, (pack, where)) for raw, where in located)
 
     def pack_count(self) -> int:
         return len(list(self._packs.glob("pack-*.idx")))
@@ -177,53 +140,8 @@ class ObjectStore:
     def _write_loose(self, sha: str, kind: str, body: bytes) -> None:
         path = Path(self._object_path(sha))
         path.parent.mkdir(exist_ok=True)
-        _store(path, zlib.compress(b"%s %d\0" % (kind.encode(), len(body)) + body, _LEVEL))
+        packs.store(path, zlib.compress(b"%s %d\0" % (kind.encode(), len(body)) + body, _LEVEL))
         self._remember(sha, kind, body)
-
-    def _write_pack(self, objects: dict[str, tuple[str, bytes]]) -> None:
-        """One pack of `objects` (each whole, no deltas) and its index; the index goes last, so git sees the
-        pack only once it is complete."""
-        pack = hashlib.sha1()
-        chunks = [b"PACK" + struct.pack(">II", 2, len(objects))]
-        offset = len(chunks[0])
-        located = []  # (id, crc32 of its packed bytes, offset)
-        for sha, (kind, body) in objects.items():
-            size = len(body)
-            header = bytearray([(_PACK_TYPES[kind] << 4) | (size & 0x0F)])
-            size >>= 4
-            while size:
-                header[-1] |= 0x80
-                header.append(size & 0x7F)
-                size >>= 7
-            packed = bytes(header) + zlib.compress(body, _LEVEL)
-            located.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
-            chunks.append(packed)
-            offset += len(packed)
-            if offset >= 1 << 31:
-                raise FatalError("too much to store at once (2 GB); store it in parts")
-        for chunk in chunks:
-            pack.update(chunk)
-        checksum = pack.digest()
-        located.sort()
-        fanout = [0] * 256
-        for raw, _, _ in located:
-            fanout[raw[0]] += 1
-        total = 0
-        for first in range(256):
-            total += fanout[first]
-            fanout[first] = total
-        index = b"".join([b"\377tOc", struct.pack(">I", 2), struct.pack(">256I", *fanout),
-                          *(raw for raw, _, _ in located), *(struct.pack(">I", crc) for _, crc, _ in located),
-                          *(struct.pack(">I", where) for _, _, where in located), checksum])
-        index += hashlib.sha1(index).digest()
-        self._packs.mkdir(parents=True, exist_ok=True)
-        pack = self._packs / f"pack-{checksum.hex()}.pack"
-        _store(pack, b"".join(chunks) + checksum)
-        _store(pack.with_suffix(".idx"), index)
-        for sha, (kind, body) in objects.items():
-            self._remember(sha, kind, body)
-        if self._packed_ids is not None:
-            self._packed_ids.update((raw, (pack, where)) for raw, _, where in located)
 
     def write_dir(self, directory: Path, previous: str | None = None, read_at: int | None = None) -> str | None:
         """Store a directory as `git add -A -f` would (every file, executable bit and symlinks as git keeps them,
@@ -369,39 +287,3 @@ class ObjectStore:
         finally:
             for lock, _ in locked:
                 lock.unlink(missing_ok=True)
-
-
-def _store(path: Path, data: bytes) -> None:
-    """`data` as the read-only file `path`, as git stores objects and packs: written beside it, then renamed
-    over it, so a reader sees the whole file or none."""
-    temporary = path.with_name(f"tmp_{path.name}_{os.getpid()}")
-    temporary.write_bytes(data)
-    os.chmod(temporary, 0o444)
-    os.replace(temporary, path)
-
-
-def _read_index(index: Path) -> dict[bytes, tuple[Path, int]]:
-    """id -> (pack, offset) of the objects a pack's index lists (version 2; another version lists none, and its
-    objects are stored again, which does no harm)."""
-    data = index.read_bytes()
-    if data[:8] != b"\377tOc" + struct.pack(">I", 2):
-        return {}
-    count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
-    ids = 8 + 256 * 4
-    offsets = ids + 24 * count  # after the ids (20 bytes each) and their crc32s (4 each)
-    large = offsets + 4 * count
-    pack = index.with_suffix(".pack")
-    found = [(pack, offset) if not offset & 0x80000000 else  # else over 2 GB: in the 8-byte table
-             (pack, struct.unpack_from(">Q", data, large + 8 * (offset & 0x7FFFFFFF))[0])
-             for offset in struct.unpack_from(f">{count}I", data, offsets)]
-    return dict(zip((data[at:at + 20] for at in range(ids, ids + 20 * count, 20)), found))
-
-
-def _pack_header(data: bytes) -> tuple[int, int, int]:
-    """A packed object's type, size and where its compressed content starts, from its first bytes."""
-    kind, size, shift, pos = (data[0] >> 4) & 7, data[0] & 0x0F, 4, 0
-    while data[pos] & 0x80:
-        pos += 1
-        size |= (data[pos] & 0x7F) << shift
-        shift += 7
-    return kind, size, pos + 1

@@ -17,7 +17,8 @@ from pipeline.errors import FatalError
 from pipeline.mirror.refs import PROPOSAL_PREFIX
 from pipeline.mirror.verdicts import blob_verdicts, name_verdicts
 from pipeline.rules.tree import FORBIDDEN_MODES, case_collisions, entry_problem, is_repo_file
-from pipeline.tools.git import EMPTY_TREE, Change, Git
+from pipeline.tools.git import Git
+from pipeline.tools.git_formats import EMPTY_TREE, Change
 from pipeline.trust.roster import allowed_signers, host_keys, roster_role, signers_file
 
 

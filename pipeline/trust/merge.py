@@ -13,7 +13,7 @@ from pipeline.mirror.context import Context
 from pipeline.rules.index_merge import merge_index
 from pipeline.rules.memory_only import split_mirror_path
 from pipeline.rules.merge_decision import Method, how_to_merge
-from pipeline.tools.git import Stage
+from pipeline.tools.git_formats import Stage
 
 BASE, MAIN, PROPOSAL = 1, 2, 3  # git's stages of a path in `merge-tree <main> <proposal>`
 SCRATCH_INDEX = "trusted-merge.index"
