@@ -55,7 +55,7 @@ def blob_verdicts(git: Git, limit: int, cached: dict, shas: list[str]) -> tuple[
     scannable = [sha for sha in todo if sizes[sha] <= limit]
     found: dict[str, list[str]] = {}
     if scannable:
-        from pipeline import secrets  # detect-secrets is slow to import: only when there is something to scan
+        from pipeline.rules import secrets  # detect-secrets is slow to import: only when there is something to scan
 
         found = {sha: secrets.scan(blobs[sha]) for sha in scannable}
     return {sha: (sizes[sha], found.get(sha)) if sha in sizes else tuple(cached[sha]) for sha in wanted}, bool(todo)

@@ -5,7 +5,8 @@ Published first, recorded after: every record of what origin holds (the base, a 
 host branch as pushed, this machine's last proposal) is written only after the push that published it
 succeeded. The one record written ahead is the base of a push-main role after it merged trusted proposals;
 it says which main it was made on, and `settle_base` takes it back there when the merge never reached
-origin and this tick could not merge its proposals again. tests/test_published_first.py refuses every push of main on origin and checks each of these.
+origin and this tick could not merge its proposals again. tests/steps/test_published_first.py refuses every push
+of main on origin and checks each of these.
 """
 from __future__ import annotations
 

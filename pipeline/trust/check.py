@@ -45,7 +45,7 @@ def proposal_host(branch: str) -> str | None:
 def change_problems(git: Git, settings: Settings, changes: list[Change], memory_only: bool) -> list[Problem]:
     """What is wrong with `changes` (a diff against main). `memory_only`: a change to a file of the repository
     itself (a README, .github/) is a problem too, as the authority merges memory and nothing else."""
-    from pipeline import secrets  # slow to import: only when there is something to check
+    from pipeline.rules import secrets  # slow to import: only when there is something to check
 
     # judged as the commit step judges this machine's own files, with nothing kept from an earlier check
     judged, _ = blob_verdicts(git, settings.max_file_bytes, {},

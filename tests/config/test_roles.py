@@ -9,7 +9,7 @@ from pipeline.config.roles import load_roles, resolve_role
 from pipeline.config.settings import PACKAGE_ROLES_FILE, load_settings
 from pipeline.errors import ConfigError, InvalidRolesError
 
-REPO_ROLES = Path(__file__).resolve().parents[1] / "roles.yaml"
+REPO_ROLES = Path(__file__).resolve().parents[2] / "roles.yaml"
 
 
 def test_the_shipped_table_has_the_five_roles_of_the_spec():

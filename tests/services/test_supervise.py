@@ -44,7 +44,7 @@ def home(tmp_path):
 @pytest.fixture
 def script(tmp_path, home):
     def make(text: str) -> list[str]:
-        path = tmp_path / "supervise.py"
+        path = tmp_path / "daemon.py"
         path.write_text(text)
         return [sys.executable, str(path), str(home)]
 
@@ -78,7 +78,7 @@ def running(pid: int) -> bool:
 def test_start_status_stop(home, script):
     pid = supervise.start(home, NAME, script(LOOP))
     assert supervise.status(home, NAME) == (True, pid)
-    # the bare pid on the first line: `kill $(cat ~/.agentihooks/sync-supervise.pid)` works
+    # the bare pid on the first line: `kill $(cat ~/.agentihooks/sync-daemon.pid)` works
     assert (home / f"{NAME}.pid").read_text().splitlines()[0] == str(pid)
     assert os.getsid(pid) == pid
 
@@ -121,7 +121,7 @@ def test_a_daemon_that_dies_before_it_is_ready_is_reported_with_its_log(home, sc
         supervise.start(home, NAME, argv)
     message = str(failure.value)
     assert message.startswith(f"sync-daemon did not start ({argv[0]} {argv[1]} {argv[2]} exited with status 1); "
-                              f"the last lines of {home / 'logs' / 'sync-supervise.log'}:\n")
+                              f"the last lines of {home / 'logs' / 'sync-daemon.log'}:\n")
     assert "    loading the watcher" in message
     assert "    ModuleNotFoundError: No module named 'no_such_module_here'" in message
     assert supervise.status(home, NAME) == (False, None)
