@@ -52,10 +52,59 @@ def assert_rejected_cleanly(machine, origin, expected: str, timeout: float | Non
     return lines[0]
 
 
-def test_malformed_roles_yaml(seeded, origin):
-    write_own_file(seeded, "roles.yaml", "version: 1\nroles:\n  consumer: {steps: [resolve, merge]}\n")
-    line = assert_rejected_cleanly(seeded, origin, "step 'merge' needs 'fetch' before it in steps")
-    assert str(seeded.agentihooks / "roles.yaml") in line
+def _set(**values):
+    def bad(machine, origin):
+        for name, value in values.items():
+            setattr(machine, name, value.format(origin=origin.parent))
+    return bad
+
+
+def _file(name: str, text: str):
+    return lambda machine, origin: write_own_file(machine, name, text)
+
+
+# (what is wrong, the exact line a user sees): our own texts, each naming what to fix. {agentihooks} and {origin} are
+# the machine's ~/.agentihooks and the dir that holds origin.
+BAD_INPUT = [
+    pytest.param(_file("roles.yaml", "version: 2\nroles:\n  consumer: {steps: [resolve, merge]}\n"),
+                 "error: {agentihooks}/roles.yaml:3: roles -> consumer -> steps: role 'consumer': step 'merge' needs "
+                 "'fetch' before it in steps.", id="roles.yaml: a step without the step it needs"),
+    pytest.param(_file("roles.yaml", "roles: {consumer: [\n"),
+                 "error: {agentihooks}/roles.yaml:2: not valid YAML (did not find expected node content). Fix the "
+                 "syntax.",
+                 id="roles.yaml: not YAML"),
+    pytest.param(_file("roles.yaml", "version: 1\nroles:\n  consumer: {steps: [resolve, seed, fetch]}\n"),
+                 "error: {agentihooks}/roles.yaml:3: roles -> consumer -> steps: role 'consumer': the steps seed and "
+                 "accept-trusted need `version: 2` at the top of the file.", id="roles.yaml: a step of version 2 in 1"),
+    pytest.param(_file("identities.yaml", "version: 1\nidentities:\n  - path: ~/dev/finops\n    dir: -x\n    key: x\n"),
+                 "error: {agentihooks}/identities.yaml:3: identities -> 0: give either path (a project root) or dir (a "
+                 "dir name under Claude's projects/), not both.", id="identities.yaml: path and dir"),
+    pytest.param(_file("mirrorignore", "client-x/\n!\n"),
+                 "error: {agentihooks}/mirrorignore:2: '!' is not a gitignore pattern (Invalid git pattern: '!'). Fix "
+                 "or remove the line.", id="mirrorignore: not a pattern"),
+    pytest.param(_file(".env", "MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n"),
+                 "error: {agentihooks}/.env:2: cannot parse '!!! garbage'. Each line must be KEY=value (or a # "
+                 "comment).", id=".env: a line that is not KEY=value"),
+    pytest.param(_set(role="supervisor"),
+                 "error: unknown role 'supervisor': {package}/roles.yaml defines off, consumer, offline, contributor, "
+                 "authority, trusted. Set MEMORY_MIRROR_ROLE to one of them, or add the role to that file.",
+                 id="an unknown role"),
+    pytest.param(_set(remote=""),
+                 "error: MEMORY_MIRROR_REMOTE is not set. Set it in {agentihooks}/.env (e.g. "
+                 "MEMORY_MIRROR_REMOTE=git@github.com:<org>/claude-memory-mirror.git), then re-run install.",
+                 id="no remote"),
+    pytest.param(_set(hostname="lap top"),
+                 "error: MEMORY_MIRROR_HOSTNAME='lap top' is not valid: use letters, digits, '.', '_' or '-' (it "
+                 "becomes part of a branch name).", id="a hostname git cannot name a branch after"),
+]
+
+
+@pytest.mark.parametrize("make_bad, first_line", BAD_INPUT)
+def test_bad_input_gets_one_exact_line_and_changes_nothing(seeded, origin, make_bad, first_line):
+    make_bad(seeded, origin)
+    line = assert_rejected_cleanly(seeded, origin, "error: ")
+    assert line == first_line.format(agentihooks=seeded.agentihooks, origin=origin.parent,
+                                     package=REPO_ROOT / "pipeline" / "data")
 
 
 def test_roles_yaml_edited_after_it_worked_is_read_again_each_time(make_machine, origin):
@@ -63,54 +112,20 @@ def test_roles_yaml_edited_after_it_worked_is_read_again_each_time(make_machine,
     shipped = (REPO_ROOT / "pipeline" / "data" / "roles.yaml").read_text()
     write_own_file(laptop, "roles.yaml", shipped)
     assert laptop.run("sync-now").returncode == 0  # this text is now known to be valid
-    assert "may: propose, seed, sweep" in laptop.run("plan", "--role", "contributor").stdout
+    assert "may: propose, sweep" in laptop.run("plan", "--role", "contributor").stdout
     refs = origin_refs(origin)
     write_own_file(laptop, "roles.yaml", shipped.replace("steps: [resolve, fetch, merge]", "steps: [resolve, merge]"))
     assert "step 'merge' needs 'fetch' before it in steps" in one_error_line(laptop.run("sync-now"))
     assert origin_refs(origin) == refs
-    write_own_file(laptop, "roles.yaml", shipped.replace("may: [seed, propose, sweep]", "may: [seed, propose]"))
+    write_own_file(laptop, "roles.yaml", shipped.replace("may: [propose, sweep]", "may: [propose]"))
     assert laptop.run("sync-now").returncode == 0
-    assert "may: propose, seed\n" in laptop.run("plan", "--role", "contributor").stdout
-
-
-def test_an_identities_entry_with_both_path_and_dir(seeded, origin):
-    write_own_file(seeded, "identities.yaml",
-                   "version: 1\nidentities:\n  - path: ~/dev/finops\n    dir: -x\n    key: x\n")
-    line = assert_rejected_cleanly(seeded, origin, "give either")
-    assert line == (f"error: {seeded.agentihooks / 'identities.yaml'}:3: identities -> 0: give either path (a project "
-                    "root) or dir (a dir name under Claude's projects/), not both.")
-
-
-def test_a_mirrorignore_line_that_is_not_a_pattern(seeded, origin):
-    write_own_file(seeded, "mirrorignore", "client-x/\n!\n")
-    line = assert_rejected_cleanly(seeded, origin, "gitignore")
-    assert line == (f"error: {seeded.agentihooks / 'mirrorignore'}:2: '!' is not a gitignore pattern (Invalid git "
-                    "pattern: '!'). Fix or remove the line.")
-
-
-def test_roles_yaml_that_is_not_yaml(seeded, origin):
-    write_own_file(seeded, "roles.yaml", "roles: {consumer: [\n")
-    assert_rejected_cleanly(seeded, origin, "not valid YAML")
-
-
-def test_unknown_role(seeded, origin):
-    seeded.role = "supervisor"
-    assert_rejected_cleanly(seeded, origin, "unknown role 'supervisor'")
-
-
-def test_unset_remote(seeded, origin):
-    seeded.remote = ""
-    assert_rejected_cleanly(seeded, origin, "MEMORY_MIRROR_REMOTE is not set")
+    assert "may: propose\n" in laptop.run("plan", "--role", "contributor").stdout
 
 
 def test_unreachable_remote(seeded, origin):
     seeded.remote = str(origin.parent / "no-such-repo.git")
-    assert_rejected_cleanly(seeded, origin, "cannot reach MEMORY_MIRROR_REMOTE")
-
-
-def test_garbage_in_env_file_names_the_line(seeded, origin):
-    write_own_file(seeded, ".env", "MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n")
-    assert_rejected_cleanly(seeded, origin, ".env:2: cannot parse")
+    line = assert_rejected_cleanly(seeded, origin, f"error: cannot reach MEMORY_MIRROR_REMOTE {seeded.remote}: ")
+    assert "Check that the repo exists" in line  # after git's own words, which vary with its version
 
 
 def test_credentials_in_the_remote_url_never_appear_in_output_or_logs(seeded, origin):
