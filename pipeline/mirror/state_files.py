@@ -44,5 +44,7 @@ STATE_FILES = {file.name: file for file in (
     StateFile("pusher", "install", "commit, status, start", False, "which pusher publishes this machine (gitfoam?)"),
     StateFile("origin", "every step that reaches origin", "status", False, "when origin last answered"),
     StateFile("last_tick", "the step runner", "status, daemons", False, "how the last tick ended, and failures in a row"),
+    StateFile("validated", "config (yamlfile.py, not through State)", "config", False,
+              "digests of the YAML files already found valid, so an unchanged one is not parsed again"),
 )}
 FORGOTTEN_BY_NEW_MIRROR = tuple(name for name, file in STATE_FILES.items() if file.new_mirror_forgets)
