@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import importlib
 import io
 import json
 import os
@@ -55,6 +56,15 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 # --code: the `pipeline` package measured, when not this checkout's (bench/before.py: an earlier commit's)
 CODE: dict[str, str] = {}
+
+
+def pipeline_module(name: str, before_layout: str):
+    """A module of the measured pipeline package: by its name in the layered package, or, for --before a commit made
+    before the layers, by the name it had then."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return importlib.import_module(before_layout)
 
 
 def memory_sync_cmd() -> list[str]:
@@ -116,7 +126,7 @@ class Machine:
         return elapsed
 
     def in_process_tick(self, *extra: str) -> float:
-        from pipeline.tasks.run import run_tasks
+        run_tasks = pipeline_module("pipeline.tasks.run", "pipeline.commands.run_tasks").run_tasks
 
         out, err = io.StringIO(), io.StringIO()
         with environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -160,12 +170,9 @@ class StepTimer:
 
     @contextlib.contextmanager
     def installed(self):
-        import importlib
-
-        from pipeline.tasks import graph
-        from pipeline.config.roles import STEPS
-
-        modules = {step: importlib.import_module(f"pipeline.steps.{step}") for step in STEPS}
+        graph = pipeline_module("pipeline.tasks.graph", "pipeline.graph")
+        steps = pipeline_module("pipeline.config.roles", "pipeline.roles").STEPS
+        modules = {step: importlib.import_module(f"pipeline.steps.{step.replace('-', '_')}") for step in steps}
         originals = {step: module.run for step, module in modules.items()}
         original_action = graph.run_step
 
