@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from conftest import git, origin_refs, wait_for
-from test_no_secret_leaves import aws_key, every_blob_on
+from fake_secrets import aws_key, every_blob_on
 
 pytestmark = pytest.mark.slow
 LIVE = "gitfoam/build-01/live"
