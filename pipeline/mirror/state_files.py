@@ -19,7 +19,7 @@ STATE_FILES = {file.name: file for file in (
               "the main last merged into local memory (the three-way base) and the keys it covered"),
     StateFile("base_listing", "commit", "commit", True, "the base's tree, listed once per base"),
     StateFile("snapshot", "commit, push", "snapshot, seed, push, propose, migrate, install", True,
-              "this machine's last snapshot: commit, tree, and the tree of each project dir"),
+              "this machine's last snapshot: commit, tree, and the tree of each project dir and when it was read"),
     StateFile("worktree", "snapshot, commit", "snapshot, commit", True,
               "which project dirs of the work tree changed since the last snapshot commit"),
     StateFile("scan", "snapshot", "snapshot", True, "each project dir's memory fingerprint (a stat walk)"),
@@ -43,7 +43,8 @@ STATE_FILES = {file.name: file for file in (
     StateFile("lease", "push (the authority lease)", "push, status", False, "the authority lease as last renewed"),
     StateFile("pusher", "install", "commit, status, start", False, "which pusher publishes this machine (gitfoam?)"),
     StateFile("origin", "every step that reaches origin", "status", False, "when origin last answered"),
-    StateFile("last_tick", "the step runner", "status, daemons", False, "how the last tick ended, and failures in a row"),
+    StateFile("last_tick", "the step runner", "status, daemons", False,
+              "how the last tick ended, and failures in a row"),
     StateFile("validated", "config (yamlfile.py, not through State)", "config", False,
               "digests of the YAML files already found valid, so an unchanged one is not parsed again"),
 )}
