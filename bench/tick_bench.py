@@ -263,6 +263,26 @@ def bench_size(n: int, m: int, reps: int, warmup: int, log) -> dict:
     }
 
 
+def startup_floor(machine, reps: int) -> dict[str, float]:
+    """What any whole command pays before its first step, on this machine: Python starting, and Python importing
+    sh and doit (the runner and the task graph every tick is built on)."""
+    def timed(code: str) -> float:
+        runs = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=machine.env, cwd=machine.home, check=True)
+            runs.append(time.perf_counter() - start)
+        return med_ms(runs)
+
+    return {"python": timed("pass"), "sh+doit": timed("import sh, doit.doit_cmd")}
+
+
+def print_floor(floor: dict[str, float], first: dict) -> None:
+    print(f"\nProcess start-up on this machine (median ms): python alone {floor['python']:.0f}; python importing sh "
+          f"and doit {floor['sh+doit']:.0f}. Whole no-change at {first['size']}: {first['whole_nc']:.0f}, "
+          f"{first['whole_nc'] - floor['sh+doit']:.0f} over that floor.")
+
+
 def print_table(results: list[dict], reps: int, warmup: int) -> None:
     print(f"\nMachine: {platform.node() or '?'}, nproc={os.cpu_count()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}, "
@@ -398,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         for n, m in parse_sizes(args.sizes):
             results.append(bench_size(n, m, args.reps, args.warmup, log))
         print_table(results, args.reps, args.warmup)
+        if results:
+            print_floor(startup_floor(results[0]["machine"], args.reps), results[0])
         if before:
             print_before_after(before, results, args.before)
         if args.json:
