@@ -55,7 +55,7 @@ def assert_rejected_cleanly(machine, origin, expected: str, timeout: float | Non
 def _set(**values):
     def bad(machine, origin):
         for name, value in values.items():
-            setattr(machine, name, value.format(origin=origin.parent))
+            setattr(machine, name, value)
     return bad
 
 
@@ -63,8 +63,13 @@ def _file(name: str, text: str):
     return lambda machine, origin: write_own_file(machine, name, text)
 
 
-# (what is wrong, the exact line a user sees): our own texts, each naming what to fix. {agentihooks} and {origin} are
-# the machine's ~/.agentihooks and the dir that holds origin.
+def _unknown_role(machine, origin):
+    write_own_file(machine, "roles.yaml", (REPO_ROOT / "roles.yaml").read_text())  # the message names its file
+    machine.role = "supervisor"
+
+
+# (what is wrong, the exact line a user sees): our own texts, each naming what to fix. {agentihooks} is the machine's
+# ~/.agentihooks.
 BAD_INPUT = [
     pytest.param(_file("roles.yaml", "version: 2\nroles:\n  consumer: {steps: [resolve, merge]}\n"),
                  "error: {agentihooks}/roles.yaml:3: roles -> consumer -> steps: role 'consumer': step 'merge' needs "
@@ -85,10 +90,10 @@ BAD_INPUT = [
     pytest.param(_file(".env", "MEMORY_MIRROR_ROLE=consumer\n!!! garbage\n"),
                  "error: {agentihooks}/.env:2: cannot parse '!!! garbage'. Each line must be KEY=value (or a # "
                  "comment).", id=".env: a line that is not KEY=value"),
-    pytest.param(_set(role="supervisor"),
-                 "error: unknown role 'supervisor': {package}/roles.yaml defines off, consumer, offline, contributor, "
-                 "authority, trusted. Set MEMORY_MIRROR_ROLE to one of them, or add the role to that file.",
-                 id="an unknown role"),
+    pytest.param(_unknown_role,
+                 "error: unknown role 'supervisor': {agentihooks}/roles.yaml defines off, consumer, offline, "
+                 "contributor, authority, trusted. Set MEMORY_MIRROR_ROLE to one of them, or add the role to that "
+                 "file.", id="an unknown role"),
     pytest.param(_set(remote=""),
                  "error: MEMORY_MIRROR_REMOTE is not set. Set it in {agentihooks}/.env (e.g. "
                  "MEMORY_MIRROR_REMOTE=git@github.com:<org>/claude-memory-mirror.git), then re-run install.",
@@ -103,8 +108,7 @@ BAD_INPUT = [
 def test_bad_input_gets_one_exact_line_and_changes_nothing(seeded, origin, make_bad, first_line):
     make_bad(seeded, origin)
     line = assert_rejected_cleanly(seeded, origin, "error: ")
-    assert line == first_line.format(agentihooks=seeded.agentihooks, origin=origin.parent,
-                                     package=REPO_ROOT / "pipeline" / "data")
+    assert line == first_line.format(agentihooks=seeded.agentihooks)
 
 
 def test_roles_yaml_edited_after_it_worked_is_read_again_each_time(make_machine, origin):

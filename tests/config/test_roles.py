@@ -33,8 +33,7 @@ def test_a_version_1_table_keeps_seeding_and_merging_trusted_proposals(tmp_path)
                     " may: [seed, sweep, push-main], exclusive: true}\n")
     table = load_roles(path)
     assert table.roles["offline"].steps == ("resolve", "snapshot", "commit", "seed", "push")
-    assert table.roles["authority"].steps == table.roles["authority"].steps == load_roles(PACKAGE_ROLES_FILE).roles[
-        "authority"].steps
+    assert table.roles["authority"].steps == load_roles(PACKAGE_ROLES_FILE).roles["authority"].steps
     assert not table.roles["authority"].can("seed")
 
 
