@@ -24,4 +24,3 @@ if ! PIP_ROOT_USER_ACTION=ignore .venv/bin/python -m pip install -q --disable-pi
   cat .venv/pip.log >&2
   exit 1
 fi
-rm -rf build
