@@ -5,11 +5,9 @@ does not have are carried over untouched, and S against the base is exactly this
 """
 from __future__ import annotations
 
-from pipeline.mirror import blocked
-
 from pipeline.errors import GuardError
 from pipeline.faults import crash_point
-from pipeline.mirror import live_tree
+from pipeline.mirror import blocked, live_tree
 from pipeline.mirror.base import read_base
 from pipeline.mirror.blocked import BLOCKED_LOG
 from pipeline.mirror.context import Context

@@ -29,7 +29,7 @@ PACK_BYTES = 64 << 20  # a batch's objects wait in memory up to this much, then 
 RECENT_BYTES = 64 << 20  # what a run wrote is kept for its own reads (the scan reads each new file) up to this
 _HEX = frozenset("0123456789abcdef")
 _REV_SYNTAX = frozenset("^~@{}:")  # what git's revision syntax adds to a name: git reads such names itself
-# what look_up() says when loose objects and ref files cannot answer (a packed object, a tag, a short name): ask git
+# what look_up() says when this store cannot answer (a delta in a pack, a tag, revision syntax): ask git
 UNKNOWN = "unknown"
 
 
@@ -168,7 +168,7 @@ class ObjectStore:
                     mode = "100755" if info.st_mode & stat.S_IXUSR else "100644"
                     # every write moves a file's change time; one before the reading began was seen by it
                     unchanged = before is not None and before[0] == mode and info.st_ctime_ns < read_at
-                    blob = before[1] if unchanged and self._has(before[1]) else self._write_file(entry.path, info)
+                    blob = before[1] if unchanged and self._has(before[1]) else self._write_file(entry.path)
                     entries.append((mode, entry.name, False, blob))
         return self.write("tree", tree_content(entries)) if entries else None
 
@@ -176,11 +176,10 @@ class ObjectStore:
         """Now, on the clock of the file system the repository is on (which stamps the work tree's files too, where
         this machine's clock may differ, on a network file system): a stamp file's time, just touched."""
         stamp = self.git_dir / "memory-mirror-clock"
-        stamp.touch()
-        os.utime(stamp)
+        stamp.touch()  # an existing file gets the time of now, as `touch` does
         return stamp.stat().st_mtime_ns
 
-    def _write_file(self, path: bytes, info: os.stat_result) -> str:
+    def _write_file(self, path: bytes) -> str:
         with open(path, "rb") as file:
             return self.write("blob", file.read())
 

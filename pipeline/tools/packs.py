@@ -14,6 +14,7 @@ from pipeline.errors import FatalError
 _PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
 _KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}  # what a pack's header says; 6 and 7 are deltas
 _READ_AHEAD = 8192
+_INDEX_V2 = b"\377tOc" + struct.pack(">I", 2)  # an index's first bytes: its magic number and version 2
 # A pack and its index never change once written (their names are their checksum): this process reads an index
 # again only when the file at its path is another one.
 _INDEXES: dict[Path, tuple[tuple[int, int, int], dict[bytes, tuple[Path, int]]]] = {}
@@ -74,7 +75,6 @@ def read_object(pack_path: Path, offset: int) -> tuple[str, bytes] | None:
 def write_pack(packs: Path, objects: dict[str, tuple[str, bytes]], level: int) -> tuple[Path, list[tuple[bytes, int]]]:
     """One pack of `objects` (each whole, no deltas) and its index; the index goes last, so git sees the pack only
     once it is complete. Returns the pack and (id, offset) of each object in it."""
-    pack = hashlib.sha1()
     chunks = [b"PACK" + struct.pack(">II", 2, len(objects))]
     offset = len(chunks[0])
     located = []  # (id, crc32 of its packed bytes, offset)
@@ -92,9 +92,10 @@ def write_pack(packs: Path, objects: dict[str, tuple[str, bytes]], level: int) -
         offset += len(packed)
         if offset >= 1 << 31:
             raise FatalError("too much to store at once (2 GB); store it in parts")
+    digest = hashlib.sha1()
     for chunk in chunks:
-        pack.update(chunk)
-    checksum = pack.digest()
+        digest.update(chunk)
+    checksum = digest.digest()
     located.sort()
     fanout = [0] * 256
     for raw, _, _ in located:
@@ -103,7 +104,7 @@ def write_pack(packs: Path, objects: dict[str, tuple[str, bytes]], level: int) -
     for first in range(256):
         total += fanout[first]
         fanout[first] = total
-    index = b"".join([b"\377tOc", struct.pack(">I", 2), struct.pack(">256I", *fanout),
+    index = b"".join([_INDEX_V2, struct.pack(">256I", *fanout),
                       *(raw for raw, _, _ in located), *(struct.pack(">I", crc) for _, crc, _ in located),
                       *(struct.pack(">I", where) for _, _, where in located), checksum])
     index += hashlib.sha1(index).digest()
@@ -118,7 +119,7 @@ def _read_index(index: Path) -> dict[bytes, tuple[Path, int]]:
     """id -> (pack, offset) of the objects a pack's index lists (version 2; another version lists none, and its
     objects are stored again, which does no harm)."""
     data = index.read_bytes()
-    if data[:8] != b"\377tOc" + struct.pack(">I", 2):
+    if data[:8] != _INDEX_V2:
         return {}
     count = struct.unpack(">I", data[8 + 255 * 4:8 + 256 * 4])[0]
     ids = 8 + 256 * 4
