@@ -37,18 +37,6 @@ def test_a_version_1_table_keeps_seeding_and_merging_trusted_proposals(tmp_path)
     assert not table.roles["authority"].can("seed")
 
 
-@pytest.mark.parametrize("version, role, message", [
-    (1, "{steps: [resolve, snapshot, commit, seed, push]}", "the steps seed and accept-trusted need `version: 2`"),
-    (2, "{steps: [resolve, snapshot, commit, push], may: [seed]}", "seeding is a step: list seed in steps"),
-    (2, "{steps: [resolve, fetch, accept-trusted, merge]}", "step 'accept-trusted' needs push-main in may"),
-])
-def test_seeding_and_the_trusted_merge_are_steps_of_a_version_2_table(tmp_path, version, role, message):
-    path = tmp_path / "roles.yaml"
-    path.write_text(f"version: {version}\nroles:\n  mine: {role}\n")
-    with pytest.raises(InvalidRolesError, match=message):
-        load_roles(path)
-
-
 def test_the_package_ships_the_repo_roles_file():
     assert PACKAGE_ROLES_FILE.read_text() == REPO_ROLES.read_text()
 
@@ -112,6 +100,15 @@ def write_roles(tmp_path: Path, body: str) -> Path:
                      "{path}:5: roles -> a -> hosts -> build-1: role 'a': the key of build-1 is not an SSH public "
                      "key; paste the first two fields of its .pub file (ssh-ed25519 AAAA...).",
                      id="a roster key that is not a key"),
+        pytest.param("version: 1\nroles:\n  a:\n    steps: [resolve, snapshot, commit, seed, push]\n",
+                     "{path}:4: roles -> a -> steps: role 'a': the steps seed and accept-trusted need `version: 2` at "
+                     "the top of the file.", id="a step of version 2 in a version 1 table"),
+        pytest.param("version: 2\nroles:\n  a:\n    steps: [resolve, snapshot, commit, push]\n    may: [seed]\n",
+                     "{path}:5: roles -> a -> may: role 'a': in a version 2 table seeding is a step: list seed in "
+                     "steps (after commit), not in may.", id="seed under may in a version 2 table"),
+        pytest.param("version: 2\nroles:\n  a:\n    steps: [resolve, fetch, accept-trusted, merge]\n",
+                     "{path}:4: roles -> a -> steps: role 'a': step 'accept-trusted' needs push-main in may: only the "
+                     "role that publishes main merges proposals into it.", id="accept-trusted without push-main"),
         pytest.param("version: 1\nroles:\n  a: {steps: []}\nlegacy_modes: {write: b}\n",
                      "{path}:4: legacy_modes -> write: legacy mode 'write' maps to unknown role 'b'; "
                      "defined roles: a.", id="legacy mode to unknown role"),
